@@ -1,0 +1,256 @@
+"""Reports of a run: a text summary, ``results.json`` and CSV files.
+
+Everything here turns values into text; files are written atomically (to a temporary
+name in the same directory, then renamed), so a failed run never leaves a half-written
+output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sprn import geo
+from sprn.engagement import RunResult, site_summary
+
+CHECKPOINTS_S = (60.0, 180.0, 600.0)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-ready: numpy scalars to Python, NaN to None."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def results_dict(result: RunResult) -> dict[str, Any]:
+    """The content of ``results.json`` (keys documented in the README)."""
+    truth = result.truth
+    first = result.output.first_detection_s
+    preds = []
+    for assess, err in zip(result.output.assessments, result.prediction_errors_km):
+        pred = assess.prediction
+        preds.append(
+            {
+                "t_s": pred.t_s,
+                "after_first_detection_s": None if first is None else pred.t_s - first,
+                "lat_deg": pred.lat_deg,
+                "lon_deg": pred.lon_deg,
+                "t_impact_s": pred.t_impact_s,
+                "sigma_t_impact_s": pred.sigma_t_impact_s,
+                "error_km": err,
+                "semi_major_km": pred.semi_major_km,
+                "semi_minor_km": pred.semi_minor_km,
+                "orientation_deg": pred.orientation_deg,
+                "p_territory": assess.p_territory,
+                "dist_to_territory_km": assess.dist_to_territory_km,
+                "threat": assess.threat,
+            }
+        )
+    score = result.score
+    return _clean(
+        {
+            "scenario": {"name": result.scenario.name, "file": result.scenario.path, "seed": result.seed,
+                         "epoch": result.scenario.epoch.isoformat()},
+            "truth": {
+                **truth.summary(),
+                "impact": {"lat_deg": truth.impact_lat_deg, "lon_deg": truth.impact_lon_deg, "t_s": truth.t_impact_s},
+            },
+            "sites": site_summary(result),
+            "track": {
+                "updates": len(score.t_s),
+                "rejected": len(result.output.tracker.rejected),
+                "pos_rmse_m": score.pos_rmse_m,
+                "vel_rmse_mps": score.vel_rmse_mps,
+                "nees_mean": score.nees_mean,
+                "nis_mean": score.nis_mean,
+            },
+            "first_detection_s": first,
+            "warning": warning_dict(result),
+            "impact_predictions": preds,
+        }
+    )
+
+
+def warning_dict(result: RunResult) -> dict[str, Any]:
+    """Warning metrics: when the chain detected, confirmed and warned, and the time left."""
+    out = result.output
+    warn = out.first_event_s("warning")
+    return {
+        "territory": result.scenario.sim.threat.territory.name if result.scenario.sim.threat.territory else None,
+        "first_detection_s": out.first_detection_s,
+        "track_initiated_s": out.first_event_s("track_initiated"),
+        "track_confirmed_s": out.first_event_s("track_confirmed"),
+        "first_prediction_s": out.first_event_s("impact_predicted"),
+        "first_warning_s": warn,
+        "warning_time_s": None if warn is None else result.truth.t_impact_s - warn,
+    }
+
+
+def timeline(result: RunResult) -> list[tuple[float, str]]:
+    """The engagement's time line: launch, first detection per site, track, warning, impact."""
+    out, truth = result.output, result.truth
+    rows = [(0.0, "launch")]
+    rows += [(t, name) for name, t in sorted(truth.events.items(), key=lambda kv: kv[1])
+             if name in ("burnout", "apogee", "reentry_100km")]
+    for row in site_summary(result):
+        if row["first_detection_s"] is not None:
+            rows.append((row["first_detection_s"], f"first detection by {row['name']}"))
+        if row.get("first_cue_s") is not None:
+            rows.append((row["first_cue_s"], f"cue reaches {row['name']}"))
+    labels = {"track_initiated": "track initiated", "track_confirmed": "track confirmed",
+              "impact_predicted": "first impact prediction", "warning": "WARNING issued"}
+    for kind, label in labels.items():
+        t = out.first_event_s(kind)
+        if t is not None:
+            rows.append((t, label))
+    rows.append((truth.t_impact_s, "impact"))
+    return sorted(rows, key=lambda r: r[0])
+
+
+def summary_text(result: RunResult) -> str:
+    """A readable summary of one run."""
+    truth = result.truth
+    s = truth.summary()
+    lines = [
+        f"sprn: {result.scenario.name}",
+        f"  epoch {result.scenario.epoch.isoformat()}  seed {result.seed}",
+        "",
+        "Truth",
+        f"  {truth.missile.name}: apogee {s['apogee_km']:.1f} km, ground range {s['range_km']:.1f} km, "
+        f"flight time {s['flight_time_s'] / 60:.1f} min",
+        f"  launch {truth.launch_lat_deg:.4f} N {truth.launch_lon_deg:.4f} E -> impact "
+        f"{truth.impact_lat_deg:.4f} N {truth.impact_lon_deg:.4f} E at t = {truth.t_impact_s:.0f} s",
+        "",
+        "Radar sites",
+        f"  {'site':<24}{'detections':>11}{'first (s)':>11}{'last (s)':>10}",
+    ]
+    for row in site_summary(result):
+        first = "-" if row["first_detection_s"] is None else f"{row['first_detection_s']:.0f}"
+        last = "-" if row["last_detection_s"] is None else f"{row['last_detection_s']:.0f}"
+        lines.append(f"  {row['name']:<24}{row['detections']:>11}{first:>11}{last:>10}")
+    lines += ["", "Time line (s after launch)"]
+    lines += [f"  {t:8.1f}  {label}" for t, label in timeline(result)]
+    warn = warning_dict(result)
+    if warn["territory"] is not None:
+        wt = warn["warning_time_s"]
+        lines.append(f"  warning time for {warn['territory']}: " + ("no warning issued" if wt is None else f"{wt:.0f} s"))
+    score = result.score
+    lines += [
+        "",
+        "Track",
+        f"  {len(score.t_s)} updates; position RMSE {score.pos_rmse_m / 1000:.2f} km, velocity RMSE "
+        f"{score.vel_rmse_mps:.1f} m/s, mean NEES {score.nees_mean:.2f} (6 if consistent)",
+        "",
+        "Impact prediction (95 % ellipse)",
+        f"  {'after 1st det.':>15}{'lat':>10}{'lon':>10}{'error km':>10}{'ellipse km':>16}",
+    ]
+    for after in CHECKPOINTS_S:
+        found = result.prediction_at(after)
+        if found is None:
+            lines.append(f"  {f'+{after:.0f} s':>15}{'(no track yet or after impact)':>46}")
+            continue
+        pred, err = found
+        ell = f"{pred.semi_major_km:.1f} x {pred.semi_minor_km:.1f}"
+        lines.append(f"  {f'+{after:.0f} s':>15}{pred.lat_deg:>10.3f}{pred.lon_deg:>10.3f}{err:>10.2f}{ell:>16}")
+    return "\n".join(lines)
+
+
+def _csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([f"{v:.6f}" if isinstance(v, float) else v for v in row])
+    return buf.getvalue()
+
+
+def truth_csv(result: RunResult, step_s: float = 1.0) -> str:
+    """The truth sampled every ``step_s`` seconds, with geodetic coordinates."""
+    truth = result.truth
+    t = np.append(np.arange(0.0, truth.t_impact_s, step_s), truth.t_impact_s)
+    x = truth.state(t)
+    lat, lon, alt = geo.ecef_to_lla(x[:, :3])
+    header = ["t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "lat_deg", "lon_deg", "alt_m"]
+    rows = (
+        [float(t[i]), *map(float, x[i]), float(np.degrees(lat[i])), float(np.degrees(lon[i])), float(alt[i])]
+        for i in range(len(t))
+    )
+    return _csv_text(header, rows)
+
+
+def detections_csv(result: RunResult) -> str:
+    """Detections in the measurement-file format of ``sprn track`` (plus arrival and SNR)."""
+    header = ["t_s", "site", "range_m", "azimuth_deg", "elevation_deg", "range_rate_mps", "t_arrival_s", "snr_db"]
+    rows = []
+    for d in result.output.detections:
+        rr = float(d.z[3]) if d.z.size == 4 else ""
+        rows.append(
+            [d.t_s, d.site, float(d.z[0]), math.degrees(d.z[1]), math.degrees(d.z[2]), rr, d.t_arrival_s, d.snr_db]
+        )
+    return _csv_text(header, rows)
+
+
+def track_csv(t_s: Sequence[float], x: np.ndarray, p: np.ndarray) -> str:
+    """Track states and covariance upper triangles in the format of DESIGN.md."""
+    iu = np.triu_indices(6)
+    header = ["t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps"] + [f"p{i}{j}" for i, j in zip(*iu)]
+    rows = ([float(t_s[k]), *map(float, x[k]), *map(float, p[k][iu])] for k in range(len(t_s)))
+    return _csv_text(header, rows)
+
+
+def events_jsonl(result: RunResult) -> str:
+    """The event log, one JSON object per line, in time order."""
+    return "".join(json.dumps(_clean(e.to_json())) + "\n" for e in result.output.events)
+
+
+def run_files(result: RunResult) -> dict[str, str]:
+    """All output files of a run, name to content."""
+    hist = result.output.tracker.history
+    return {
+        "results.json": json.dumps(results_dict(result), indent=2) + "\n",
+        "events.jsonl": events_jsonl(result),
+        "truth.csv": truth_csv(result),
+        "detections.csv": detections_csv(result),
+        "track.csv": track_csv(
+            [e.t_s for e in hist], np.array([e.x for e in hist]).reshape(-1, 6),
+            np.array([e.p for e in hist]).reshape(-1, 6, 6),
+        ),
+    }
+
+
+def write_atomic(directory: str | Path, files: dict[str, str | bytes]) -> None:
+    """Write every file to a temporary name in ``directory``, then rename them all.
+
+    Content is built before this is called, so a bad run fails before any write.
+    """
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, content in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out)
+            staged.append((tmp, out / name))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content.encode("utf-8") if isinstance(content, str) else content)
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for tmp, final in staged:
+        os.replace(tmp, final)

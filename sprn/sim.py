@@ -1,0 +1,401 @@
+"""The discrete-event simulation: radar sites, links and a command centre on a SimPy clock.
+
+The only module with a clock. The chain modelled is the one a warning runs along:
+
+* **Sites.** Each radar is a SimPy process. Its scheduler runs on a frame clock of the
+  track revisit from a random phase; in search it dwells every ``revisit_s`` (a whole
+  number of frames), and once it has seen the target or been cued it dwells every frame
+  with the longer track dwell. A dwell on a target inside coverage detects it with the
+  probability of the radar equation (``sprn.radar.detection.dwell``); a detection is a
+  noisy measurement. Each dwell draws its random numbers from its own stream, keyed by
+  site and frame, so cueing a radar changes when it looks, not what luck it has.
+* **Links.** A report reaches the command centre after the link's latency plus a
+  uniform jitter, or is lost with the link's loss probability.
+* **Command centre.** Reports are held in a reorder buffer for the largest latency plus
+  jitter of any link, then fed to the tracker in measurement-time order. Out-of-sequence
+  reports are thereby used exactly (the track equals that of time-ordered processing)
+  at the cost of a fixed delay; retrodiction would save that delay but needs the
+  filter's past states, and a bounded hold is what operational centres do with slow
+  links. The centre confirms the track (M of N), cues the radars that have not yet seen
+  the target, assesses the threat on a schedule (impact prediction and the probability
+  that it lands on the defended territory) and issues the warning.
+
+Truth is a value computed before the run; nothing here integrates the missile.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from sprn import geo
+from sprn.impact import ImpactPrediction, predict_impact
+from sprn.radar.coverage import visible
+from sprn.radar.detection import dwell
+from sprn.radar.measurement import Detection, noisy_measurement
+from sprn.radar.network import rcs_model
+from sprn.radar.site import Site
+from sprn.territory import Territory, distance_to_territory_km, p_on_territory
+from sprn.tracking.tracker import Tracker, TrackerConfig
+
+FloatArray = NDArray[np.float64]
+RCS_BY_PHASE = {"boost": "booster-boost", "midcourse": "reentry-vehicle", "reentry": "reentry-vehicle"}
+THREAT_SAMPLES = 400
+
+
+class Truth(Protocol):
+    """What the simulation needs of a trajectory."""
+
+    @property
+    def t_impact_s(self) -> float: ...
+
+    def state(self, t_s: Any) -> FloatArray: ...
+
+    def phase(self, t_s: Any) -> NDArray[np.str_]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link:
+    """A report link from a site to the command centre: delay ``latency_s + U(0, jitter_s)``."""
+
+    latency_s: float = 2.0
+    jitter_s: float = 0.0
+    loss: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Threat:
+    """The command centre's warning rule.
+
+    A warning is issued at the first assessment whose impact distribution puts at least
+    ``p_threshold`` of its mass on ``territory``'s land, or whose predicted point is
+    within ``alert_distance_km`` of it (0 turns the distance rule off).
+    """
+
+    territory: Territory | None = None
+    p_threshold: float = 0.05
+    alert_distance_km: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimConfig:
+    """Settings of the simulated chain (scenario tables ``[links]``, ``[command_centre]``, ``[threat]``).
+
+    ``links``: per-site link overrides of ``link``; ``confirm_m`` of ``confirm_n``: track
+    confirmation; ``cueing``: whether a confirmed track cues the other radars;
+    ``predict_every_s``: interval between threat assessments once a track is confirmed;
+    ``checkpoints_s``: extra assessments at these times after the first detection;
+    ``inv_beta_m2_kg`` and ``sigma_inv_beta_m2_kg``: the ballistic coefficient the centre
+    assumes for the reentry vehicle (its threat library), and its uncertainty.
+    """
+
+    link: Link = field(default_factory=Link)
+    links: Mapping[str, Link] = field(default_factory=dict)
+    confirm_m: int = 3
+    confirm_n: int = 5
+    cueing: bool = True
+    predict_every_s: float = 60.0
+    checkpoints_s: tuple[float, ...] = (60.0, 180.0, 600.0)
+    inv_beta_m2_kg: float = 1.0 / 5000.0
+    sigma_inv_beta_m2_kg: float = 0.0
+    threat: Threat = field(default_factory=Threat)
+
+    def link_of(self, site: str) -> Link:
+        return self.links.get(site, self.link)
+
+    @property
+    def hold_s(self) -> float:
+        """The reorder buffer's hold: the slowest possible report."""
+        every = [self.link, *self.links.values()]
+        return max(lk.latency_s + lk.jitter_s for lk in every)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """One entry of the event log: time (s after epoch), type and details."""
+
+    t_s: float
+    type: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"t_s": self.t_s, "type": self.type, **self.details}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assessment:
+    """An impact prediction and what it means for the defended territory."""
+
+    prediction: ImpactPrediction
+    p_territory: float
+    dist_to_territory_km: float
+    threat: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SimOutput:
+    """Everything the simulation produced, as values."""
+
+    detections: tuple[Detection, ...]
+    tracker: Tracker
+    assessments: tuple[Assessment, ...]
+    events: tuple[Event, ...]
+    first_detection_s: float | None
+    first_cue_s: Mapping[str, float]
+    dwells: Mapping[str, FloatArray]
+
+    @property
+    def predictions(self) -> tuple[ImpactPrediction, ...]:
+        return tuple(a.prediction for a in self.assessments)
+
+    def first_event_s(self, kind: str) -> float | None:
+        return next((e.t_s for e in self.events if e.type == kind), None)
+
+
+@dataclass(slots=True)
+class _SiteState:
+    site: Site
+    index: int
+    frame_s: float
+    frames_per_search: int
+    phase_s: float
+    visible: NDArray[np.bool_]
+    tracking: bool = False
+    next_k: int = 0
+    process: simpy.Process | None = None
+    dwell_times: list[float] = field(default_factory=list)
+
+
+def _site_state(site: Site, index: int, truth: Truth, phase_rng: np.random.Generator) -> _SiteState:
+    """Frame clock and the visibility of the target at every frame, computed at once."""
+    frame = site.track_revisit_s or site.revisit_s
+    per_search = max(1, round(site.revisit_s / frame))
+    phase = float(phase_rng.uniform(0.0, site.revisit_s))
+    t = phase + frame * np.arange(int(max(truth.t_impact_s - phase, 0.0) // frame) + 1)
+    t = t[t < truth.t_impact_s]
+    vis = visible(site, truth.state(t)[:, :3]) if len(t) else np.zeros(0, dtype=bool)
+    return _SiteState(site=site, index=index, frame_s=frame, frames_per_search=per_search, phase_s=phase, visible=vis)
+
+
+def _next_frame(st: _SiteState, now: float) -> int | None:
+    """The next frame, at or after ``now`` and not yet dwelt in, when the site dwells on a visible target."""
+    k0 = max(st.next_k, int(np.ceil((now - st.phase_s) / st.frame_s - 1e-9)))
+    cand = np.flatnonzero(st.visible[k0:]) + k0
+    if not st.tracking:
+        cand = cand[cand % st.frames_per_search == 0]
+    return int(cand[0]) if len(cand) else None
+
+
+class _Network:
+    """The SimPy model: site processes, links and the command centre."""
+
+    def __init__(self, truth: Truth, sites: Sequence[Site], seed: int, tracker: Tracker, config: SimConfig) -> None:
+        self.env = simpy.Environment()
+        self.truth = truth
+        self.seed = seed
+        self.tracker = tracker
+        self.config = config
+        self.log: list[Event] = []
+        self.detections: list[Detection] = []
+        self.assessments: list[Assessment] = []
+        self.first_cue: dict[str, float] = {}
+        self.detected_by: set[str] = set()
+        self._buffer: list[tuple[float, int, Detection]] = []
+        self._order = itertools.count()
+        self._associated: list[bool] = []
+        self.confirmed = self.env.event()
+        self.first_report = self.env.event()
+        root = np.random.SeedSequence(seed)
+        self._link_rng = np.random.default_rng(root.spawn(1)[0])
+        phase_rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
+        self.states = [_site_state(s, i, truth, phase_rng) for i, s in enumerate(sites)]
+        self._warned = False
+
+    def event(self, kind: str, **details: Any) -> None:
+        self.log.append(Event(t_s=float(self.env.now), type=kind, details=details))
+
+    # --- sites -------------------------------------------------------------------------
+    def site_process(self, st: _SiteState) -> simpy.events.ProcessGenerator:
+        while True:
+            k = _next_frame(st, self.env.now)
+            if k is None:
+                return
+            t_k = st.phase_s + k * st.frame_s
+            try:
+                yield self.env.timeout(max(0.0, t_k - self.env.now))
+            except simpy.Interrupt:
+                continue  # cued: reschedule on the track clock
+            st.next_k = k + 1
+            self._dwell(st, k)
+
+    def _dwell(self, st: _SiteState, k: int) -> None:
+        site, now = st.site, float(self.env.now)
+        st.dwell_times.append(now)
+        x = self.truth.state(now)
+        model = rcs_model(RCS_BY_PHASE[str(self.truth.phase(now))])
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2, st.index, k]))
+        out = dwell(site, x[:3], model.mean_m2(site.band), rng, tracking=st.tracking, swerling=model.swerling)
+        if not out.detected:
+            return
+        z = noisy_measurement(site, x, out.sigma, rng, out.bias)
+        link = self.config.link_of(site.name)
+        delay = link.latency_s + link.jitter_s * float(self._link_rng.random())
+        lost = float(self._link_rng.random()) < link.loss
+        det = Detection(t_s=now, site=site.name, z=z, sigma=out.sigma, snr_db=out.snr_db, t_arrival_s=now + delay)
+        self.detections.append(det)
+        self.event("detection", site=site.name, snr_db=round(out.snr_db, 2), cued=site.name in self.first_cue)
+        self.detected_by.add(site.name)
+        st.tracking = site.track_revisit_s is not None
+        if lost:
+            self.event("report_lost", site=site.name, t_meas_s=now)
+        else:
+            self.env.process(self._deliver(det, delay))
+
+    # --- links and command centre ------------------------------------------------------
+    def _deliver(self, det: Detection, delay: float) -> simpy.events.ProcessGenerator:
+        yield self.env.timeout(delay)
+        self.event("report_received", site=det.site, t_meas_s=det.t_s)
+        heapq.heappush(self._buffer, (det.t_s, next(self._order), det))
+        if not self.first_report.triggered:
+            self.first_report.succeed(det.t_s)
+        yield self.env.timeout(max(0.0, det.t_s + self.config.hold_s - self.env.now))
+        self._release()
+
+    def _release(self) -> None:
+        cfg = self.config
+        while self._buffer and self._buffer[0][0] <= self.env.now - cfg.hold_s + 1e-9:
+            _, _, det = heapq.heappop(self._buffer)
+            was_initiated = self.tracker.initiated
+            est = self.tracker.update(det)
+            if not was_initiated:
+                if est is not None:
+                    self.event("track_initiated", t_state_s=est.t_s, site=det.site)
+                    self._associated = [True, True]
+                continue
+            self._associated.append(est is not None)
+            recent = self._associated[-cfg.confirm_n :]
+            if not self.confirmed.triggered and sum(recent) >= cfg.confirm_m:
+                self.event("track_confirmed", t_state_s=det.t_s)
+                self.confirmed.succeed(self.env.now)
+                if cfg.cueing:
+                    self._cue_others()
+
+    def _cue_others(self) -> None:
+        for st in self.states:
+            if st.site.name not in self.detected_by:
+                self.env.process(self._cue(st))
+
+    def _cue(self, st: _SiteState) -> simpy.events.ProcessGenerator:
+        self.event("cue", site=st.site.name)
+        yield self.env.timeout(self.config.link_of(st.site.name).latency_s)
+        if st.site.name in self.detected_by or st.process is None or not st.process.is_alive:
+            return
+        self.first_cue.setdefault(st.site.name, float(self.env.now))
+        st.tracking = st.site.track_revisit_s is not None
+        st.process.interrupt("cue")
+
+    def assessor(self) -> simpy.events.ProcessGenerator:
+        """Threat assessments: at the checkpoints after the first detection (once a track
+        exists), on confirmation, and on a schedule after it."""
+        t_end = self.truth.t_impact_s
+        cfg = self.config
+        t_first = yield self.first_report
+        checkpoints = sorted(t_first + c for c in cfg.checkpoints_s if t_first + c < t_end)
+        self.env.process(self._checkpoints(checkpoints))
+        t_conf = yield self.confirmed
+        times = [t_conf + cfg.predict_every_s * k for k in range(int((t_end - t_conf) // cfg.predict_every_s) + 1)]
+        for t in times:
+            if t >= t_end:
+                break
+            yield self.env.timeout(max(0.0, t - self.env.now))
+            self._assess()
+
+    def _checkpoints(self, times: list[float]) -> simpy.events.ProcessGenerator:
+        for t in times:
+            yield self.env.timeout(max(0.0, t - self.env.now))
+            if self.tracker.initiated:
+                self._assess()
+
+    def _assess(self) -> None:
+        cfg, now = self.config, float(self.env.now)
+        x, p = self.tracker.predicted(now)
+        try:
+            pred = predict_impact(x, p, now, cfg.inv_beta_m2_kg, cfg.sigma_inv_beta_m2_kg)
+        except ValueError:
+            self.event("assessment_failed", reason="track does not come down within two hours")
+            return
+        p_terr, dist = _territory_figures(pred, cfg.threat, self.seed)
+        rule = cfg.threat
+        threat = rule.territory is not None and (
+            p_terr >= rule.p_threshold or (rule.alert_distance_km > 0.0 and dist <= rule.alert_distance_km)
+        )
+        self.assessments.append(Assessment(prediction=pred, p_territory=p_terr, dist_to_territory_km=dist, threat=threat))
+        self.event(
+            "impact_predicted",
+            lat_deg=round(pred.lat_deg, 5), lon_deg=round(pred.lon_deg, 5), t_impact_s=round(pred.t_impact_s, 2),
+            semi_major_km=round(pred.semi_major_km, 3), p_territory=round(p_terr, 4),
+        )
+        if threat and not self._warned and self.confirmed.triggered:
+            self._warned = True
+            self.event("warning", territory=rule.territory.name if rule.territory else None,
+                       p_territory=round(p_terr, 4), dist_to_territory_km=round(dist, 1))
+        elif not threat:
+            self.event("no_threat", p_territory=round(p_terr, 4), dist_to_territory_km=round(dist, 1))
+
+
+def _territory_figures(pred: ImpactPrediction, rule: Threat, seed: int) -> tuple[float, float]:
+    """Probability of landing on the territory and the predicted point's distance to it.
+
+    The probability integrates the prediction's ground Gaussian (mean and 95 % ellipse)
+    by sampling it (fixed stream, so the figure is reproducible).
+    """
+    if rule.territory is None:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 3, int(pred.t_s * 1000)]))
+    k95 = np.sqrt(-2.0 * np.log(0.05))
+    a = np.radians(pred.orientation_deg)
+    axes = np.array([[np.sin(a), np.cos(a)], [np.cos(a), -np.sin(a)]])  # major, minor unit vectors (E, N)
+    sig = np.array([pred.semi_major_km, pred.semi_minor_km]) * 1000.0 / k95
+    en = (rng.standard_normal((THREAT_SAMPLES, 2)) * sig) @ axes
+    lat0, lon0 = np.radians(pred.lat_deg), np.radians(pred.lon_deg)
+    r = geo.lla_to_ecef(lat0, lon0, 0.0) + en @ geo.enu_rotation(lat0, lon0)[:2]
+    lat, lon, _ = geo.ecef_to_lla(r)
+    p = p_on_territory(rule.territory, np.degrees(lat), np.degrees(lon))
+    dist = float(distance_to_territory_km(rule.territory, pred.lat_deg, pred.lon_deg))
+    return float(p), dist
+
+
+def run(
+    truth: Truth,
+    sites: Sequence[Site],
+    seed: int,
+    tracker_config: TrackerConfig | None = None,
+    config: SimConfig | None = None,
+) -> SimOutput:
+    """Simulate the network against the truth from launch (t = 0) to impact."""
+    config = config or SimConfig()
+    tracker = Tracker(sites={s.name: s for s in sites}, config=tracker_config or TrackerConfig())
+    net = _Network(truth, sites, seed, tracker, config)
+    net.event("launch")
+    for st in net.states:
+        st.process = net.env.process(net.site_process(st))
+    net.env.process(net.assessor())
+    net.env.run(until=truth.t_impact_s)
+    net.log.append(Event(t_s=truth.t_impact_s, type="impact"))
+    first = min((d.t_s for d in net.detections), default=None)
+    return SimOutput(
+        detections=tuple(sorted(net.detections, key=lambda d: d.t_s)),
+        tracker=tracker,
+        assessments=tuple(net.assessments),
+        events=tuple(net.log),
+        first_detection_s=first,
+        first_cue_s=dict(net.first_cue),
+        dwells={st.site.name: np.array(st.dwell_times) for st in net.states},
+    )

@@ -1,0 +1,26 @@
+"""Filter consistency: normalised estimation error and innovation squared (NEES, NIS).
+
+For a consistent filter the NEES of an n-state estimate is chi-square with n degrees of
+freedom; averaged over N independent runs, N times the mean is chi-square with n N
+(Bar-Shalom, Li & Kirubarajan 2001, sec. 5.4.2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+
+def nees(error: NDArray[np.float64], p: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``e' P^-1 e`` for errors ``(..., n)`` and covariances ``(..., n, n)``."""
+    e = np.asarray(error, dtype=float)
+    sol = np.linalg.solve(p, e[..., None])[..., 0]
+    return np.sum(e * sol, axis=-1)
+
+
+def chi2_band(dof: int, runs: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Two-sided band for the mean of ``runs`` chi-square(``dof``) values."""
+    lo = stats.chi2.ppf(0.5 * (1.0 - confidence), dof * runs) / runs
+    hi = stats.chi2.ppf(0.5 * (1.0 + confidence), dof * runs) / runs
+    return float(lo), float(hi)
