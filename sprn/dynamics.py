@@ -19,6 +19,7 @@ References: Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed., 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -109,6 +110,8 @@ def ballistic_derivative(x: FloatArray, inv_beta_m2_kg: FloatArray | float = 0.0
     out component by component because it is the innermost loop of every propagation.
     """
     x = np.asarray(x, dtype=float)
+    if x.ndim == 1 and np.ndim(inv_beta_m2_kg) == 0:
+        return _single_derivative(x, float(inv_beta_m2_kg))
     px, py, pz = x[..., 0], x[..., 1], x[..., 2]
     vx, vy = x[..., 3], x[..., 4]
     r2 = px * px + py * py + pz * pz
@@ -122,10 +125,54 @@ def ballistic_derivative(x: FloatArray, inv_beta_m2_kg: FloatArray | float = 0.0
     out[..., 3] = fxy * px + 2.0 * w * vy
     out[..., 4] = fxy * py - 2.0 * w * vx
     out[..., 5] = -mu_r3 * (1.0 - k * (s - 3.0)) * pz
-    above_air = np.min(r2) > (A_M + atmosphere.TOP_OF_ATMOSPHERE_M) ** 2
-    if not above_air and np.any(np.asarray(inv_beta_m2_kg) != 0.0):
-        out[..., 3:6] += drag_acceleration(x, inv_beta_m2_kg)
+    if np.min(r2) < (A_M + atmosphere.TOP_OF_ATMOSPHERE_M) ** 2 and np.any(inv_beta_m2_kg):
+        # Drag, inlined from drag_acceleration (the innermost loop of reentry).
+        sin2 = pz * pz / r2
+        alt = np.sqrt(r2) - A_M * B_M / np.sqrt(B_M**2 * (1.0 - sin2) + A_M**2 * sin2)
+        v = x[..., 3:6]
+        speed = np.sqrt(np.sum(v * v, axis=-1))
+        k = -0.5 * atmosphere.density(alt) * speed * inv_beta_m2_kg
+        out[..., 3:6] += k[..., None] * v
     return out
+
+
+def _single_gravity(px: float, py: float, pz: float) -> tuple[float, float, float]:
+    r2 = px * px + py * py + pz * pz
+    mu_r3 = GM_M3_S2 / (r2 * math.sqrt(r2))
+    k = 1.5 * J2 * A_M**2 / r2
+    s = 5.0 * pz * pz / r2
+    fxy = -mu_r3 * (1.0 - k * (s - 1.0))
+    return fxy * px, fxy * py, -mu_r3 * (1.0 - k * (s - 3.0)) * pz
+
+
+def _single_gravity_gradient(px: float, py: float, pz: float) -> FloatArray:
+    """:func:`gravity_gradient` of one position, by the same central differences in scalars."""
+    cols = []
+    for dx, dy, dz in ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)):
+        gp = _single_gravity(px + dx, py + dy, pz + dz)
+        gm = _single_gravity(px - dx, py - dy, pz - dz)
+        cols.append([(a - b) / 2.0 for a, b in zip(gp, gm)])
+    return np.array(cols).T
+
+
+def _single_derivative(x: FloatArray, inv_beta: float) -> FloatArray:
+    """:func:`ballistic_derivative` of one state, in scalar arithmetic (no array overhead)."""
+    px, py, pz, vx, vy, vz = x.tolist()
+    r2 = px * px + py * py + pz * pz
+    mu_r3 = GM_M3_S2 / (r2 * math.sqrt(r2))
+    k = 1.5 * J2 * A_M**2 / r2
+    s = 5.0 * pz * pz / r2
+    w = OMEGA_EARTH_RAD_S
+    fxy = w * w - mu_r3 * (1.0 - k * (s - 1.0))
+    ax = fxy * px + 2.0 * w * vy
+    ay = fxy * py - 2.0 * w * vx
+    az = -mu_r3 * (1.0 - k * (s - 3.0)) * pz
+    if inv_beta != 0.0 and r2 < (A_M + atmosphere.TOP_OF_ATMOSPHERE_M) ** 2:
+        sin2 = pz * pz / r2
+        alt = math.sqrt(r2) - A_M * B_M / math.sqrt(B_M**2 * (1.0 - sin2) + A_M**2 * sin2)
+        c = -0.5 * atmosphere.density_scalar(alt) * math.sqrt(vx * vx + vy * vy + vz * vz) * inv_beta
+        ax, ay, az = ax + c * vx, ay + c * vy, az + c * vz
+    return np.array([vx, vy, vz, ax, ay, az])
 
 
 Derivative = Callable[[FloatArray], FloatArray]
@@ -178,6 +225,8 @@ def gravity_gradient(r_ecef_m: FloatArray) -> FloatArray:
     part of the gradient (~1e-9 /s^2) that a point-mass formula would leave out.
     """
     r = np.asarray(r_ecef_m, dtype=float)
+    if r.ndim == 1:
+        return _single_gravity_gradient(*r.tolist())
     steps = np.eye(3)
     plus = gravity_j2(r[..., None, :] + steps)
     minus = gravity_j2(r[..., None, :] - steps)

@@ -166,6 +166,7 @@ class _SiteState:
     frame_s: float
     frames_per_search: int
     phase_s: float
+    states: FloatArray
     visible: NDArray[np.bool_]
     tracking: bool = False
     next_k: int = 0
@@ -180,8 +181,11 @@ def _site_state(site: Site, index: int, truth: Truth, phase_rng: np.random.Gener
     phase = float(phase_rng.uniform(0.0, site.revisit_s))
     t = phase + frame * np.arange(int(max(truth.t_impact_s - phase, 0.0) // frame) + 1)
     t = t[t < truth.t_impact_s]
-    vis = visible(site, truth.state(t)[:, :3]) if len(t) else np.zeros(0, dtype=bool)
-    return _SiteState(site=site, index=index, frame_s=frame, frames_per_search=per_search, phase_s=phase, visible=vis)
+    states = truth.state(t).reshape(-1, 6)
+    vis = visible(site, states[:, :3]) if len(t) else np.zeros(0, dtype=bool)
+    return _SiteState(
+        site=site, index=index, frame_s=frame, frames_per_search=per_search, phase_s=phase, states=states, visible=vis
+    )
 
 
 def _next_frame(st: _SiteState, now: float) -> int | None:
@@ -238,7 +242,7 @@ class _Network:
     def _dwell(self, st: _SiteState, k: int) -> None:
         site, now = st.site, float(self.env.now)
         st.dwell_times.append(now)
-        x = self.truth.state(now)
+        x = st.states[k]
         model = rcs_model(RCS_BY_PHASE[str(self.truth.phase(now))])
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2, st.index, k]))
         out = dwell(site, x[:3], model.mean_m2(site.band), rng, tracking=st.tracking, swerling=model.swerling)

@@ -84,3 +84,20 @@ def test_95_percent_ellipse_covers_95_percent_of_sampled_impacts():
     minor = en @ np.array([np.cos(a), -np.sin(a)])
     inside = (major / (pred.semi_major_km * 1e3)) ** 2 + (minor / (pred.semi_minor_km * 1e3)) ** 2 <= 1.0
     assert abs(inside.mean() - 0.95) < 3 * np.sqrt(0.95 * 0.05 / 2000)
+
+
+def test_truth_states_of_the_kusong_flight_land_on_its_impact():
+    # Issue 8: a noise-free state propagates to the true impact within 10 m. The truth is an
+    # independent adaptive integration (scipy RK45/DOP853, rtol 1e-8) of the same equations.
+    from pathlib import Path
+
+    from sprn import scenario
+    from sprn.trajectory import fly
+
+    scen = scenario.load(Path(__file__).resolve().parents[1] / "scenarios" / "kusong-2017-05-14.toml")
+    truth = fly(scen.shot)
+    x_impact = truth.state(truth.t_impact_s)
+    for t in (300.0, 956.0, 1500.0, 1790.0):
+        tof, xi = propagate_to_ground(truth.state(t)[None, :], truth.inv_beta_m2_kg)
+        assert np.linalg.norm(xi[0, :3] - x_impact[:3]) < 10.0
+        assert abs(t + tof[0] - truth.t_impact_s) < 0.05
