@@ -10,6 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import numpy as np
+
 from sprn.errors import SprnError
 
 
@@ -26,6 +28,112 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _latlon(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected LAT,LON in degrees, e.g. 40.0659,125.2099") from None
+    return lat, lon
+
+
+def _cmd_fly(args: argparse.Namespace) -> int:
+    import json
+
+    from sprn.trajectory import Shot, fly
+
+    shot = Shot(
+        missile=args.missile,
+        launch_lat_deg=args.launch[0],
+        launch_lon_deg=args.launch[1],
+        azimuth_deg=args.azimuth,
+        apogee_km=args.apogee_km,
+        range_km=args.range_km,
+        aim_lat_deg=args.aim[0] if args.aim else None,
+        aim_lon_deg=args.aim[1] if args.aim else None,
+        shape="min-energy" if args.min_energy else args.shape,
+        loft=args.loft,
+        payload_kg=args.payload_kg,
+    )
+    summary = fly(shot).summary()
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    print(f"{summary['missile']} from {shot.launch_lat_deg:.4f} N {shot.launch_lon_deg:.4f} E, azimuth {summary['azimuth_deg']:.1f} deg")
+    rows = [
+        ("burnout", f"{summary['burnout_s']:.1f} s"),
+        ("separation", f"{summary['separation_s']:.1f} s"),
+        ("apogee", f"{summary['apogee_km']:.1f} km at {summary['apogee_s']:.1f} s"),
+        ("reentry (100 km)", f"{summary['reentry_100km_s']:.1f} s"),
+        ("impact", f"{summary['impact_lat_deg']:.4f} N {summary['impact_lon_deg']:.4f} E at {summary['impact_s']:.1f} s"),
+        ("ground range", f"{summary['range_km']:.1f} km"),
+        ("flight time", f"{summary['flight_time_s'] / 60:.1f} min"),
+        ("maximum speed", f"{summary['max_speed_mps']:.0f} m/s"),
+        ("peak reentry deceleration", f"{summary['max_decel_g']:.0f} g"),
+        ("loft (0 = minimum energy)", f"{summary['loft']:.2f}"),
+    ]
+    for name, value in rows:
+        print(f"  {name:<28}{value}")
+    return 0
+
+
+def _cmd_sites(args: argparse.Namespace) -> int:
+    import json
+
+    from sprn.radar import network
+
+    sites = network.preset(args.preset) if args.preset else None
+    table = network.sites_table(sites)
+    if args.json:
+        print(json.dumps(table, indent=2, default=str))
+        return 0
+    print(f"{'site':<16}{'type':<13}{'band':<5}{'lat':>9}{'lon':>10}{'boresight':>10}{'sector':>8}{'range km':>10}  in service")
+    for row in table:
+        print(
+            f"{row['name']:<16}{row.get('type', ''):<13}{row.get('band', ''):<5}{row['lat_deg']:>9.3f}{row['lon_deg']:>10.3f}"
+            f"{row.get('boresight_az_deg', 0):>10.0f}{row.get('sector_width_deg', 360):>8.0f}"
+            f"{row.get('max_range_km', 0):>10.0f}  {row.get('service_start') or '?'} to {row.get('service_end') or 'now'}"
+        )
+    return 0
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    import json
+
+    from sprn import report
+    from sprn.radar import coverage_grid, network
+
+    sites = network.preset(args.preset)
+    lat, lon, mask = coverage_grid(sites, args.altitude_km * 1000.0, args.step_deg)
+    out = args.out
+    if out.endswith(".json"):
+        content: str | bytes = json.dumps(
+            {"preset": args.preset, "altitude_km": args.altitude_km, "lat_deg": lat.tolist(), "lon_deg": lon.tolist(),
+             "sites": {s.name: mask[i].astype(int).tolist() for i, s in enumerate(sites)}}
+        )
+    elif out.endswith(".csv"):
+        rows = ["lat_deg,lon_deg,n_sites," + ",".join(s.name for s in sites)]
+        for i, la in enumerate(lat):
+            for j, lo in enumerate(lon):
+                flags = mask[:, i, j].astype(int)
+                rows.append(f"{la:g},{lo:g},{flags.sum()}," + ",".join(map(str, flags)))
+        content = "\n".join(rows) + "\n"
+    elif out.endswith(".png"):
+        from sprn import plot
+
+        content = plot.coverage_png(sites, lat, lon, mask, title=f"{args.preset}: coverage at {args.altitude_km:g} km")
+    else:
+        raise SprnError(f"--out {out!r}: expected a file name ending in .png, .csv or .json")
+    from pathlib import Path
+
+    path = Path(out)
+    report.write_atomic(path.parent if str(path.parent) else ".", {path.name: content})
+    covered = mask.any(axis=0)
+    weights = np.cos(np.radians(lat))[:, None] * np.ones_like(covered, dtype=float)
+    share = float((weights * covered).sum() / weights.sum())
+    print(f"{args.preset}: {len(sites)} sites; {share:.1%} of the globe's area covered at {args.altitude_km:g} km; wrote {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sprn", description="Early-warning radar tracking simulator.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -34,6 +142,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output directory (default: the scenario's outputs.dir)")
     run.add_argument("--seed", type=int, help="random seed (default: the scenario's seed)")
     run.set_defaults(func=_cmd_run)
+
+    fly = sub.add_parser("fly", help="fly one shot and print its time line (no radars)")
+    fly.add_argument("--missile", required=True, help="catalogue key, e.g. hwasong-12")
+    fly.add_argument("--launch", required=True, type=_latlon, metavar="LAT,LON", help="launch point (deg)")
+    fly.add_argument("--azimuth", type=float, help="launch azimuth (deg clockwise from north)")
+    fly.add_argument("--apogee-km", type=float, help="apogee (with --range-km: a reported test flight)")
+    fly.add_argument("--range-km", type=float, help="ground range")
+    fly.add_argument("--aim", type=_latlon, metavar="LAT,LON", help="aim point (deg)")
+    fly.add_argument("--shape", choices=("min-energy", "lofted", "depressed"), help="trajectory shape to the aim point")
+    fly.add_argument("--min-energy", action="store_true", help="minimum-energy (maximum-range) shot")
+    fly.add_argument("--loft", type=float, help="loft setting: 0 minimum energy, >0 lofted, <0 depressed")
+    fly.add_argument("--payload-kg", type=float, help="reentry-vehicle mass (default: the catalogue's)")
+    fly.add_argument("--json", action="store_true", help="print one JSON object")
+    fly.set_defaults(func=_cmd_fly)
+
+    sites = sub.add_parser("sites", help="list radar sites (the catalogue or a preset)")
+    sites.add_argument("--preset", help="network preset, e.g. sprn-2017")
+    sites.add_argument("--json", action="store_true", help="print JSON")
+    sites.set_defaults(func=_cmd_sites)
+
+    cov = sub.add_parser("coverage", help="coverage of a network preset at one altitude (map or grid)")
+    cov.add_argument("--preset", default="sprn-2017", help="network preset (default sprn-2017)")
+    cov.add_argument("--altitude-km", type=float, required=True, help="target altitude (km)")
+    cov.add_argument("--step-deg", type=float, default=1.0, help="grid step (deg, default 1)")
+    cov.add_argument("--out", default="coverage.png", help="FILE.png (map), FILE.csv or FILE.json (grid)")
+    cov.set_defaults(func=_cmd_coverage)
     return parser
 
 
@@ -45,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SprnError as exc:
         print(f"sprn: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `sprn sites | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

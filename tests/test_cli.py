@@ -57,3 +57,39 @@ def test_missing_file(tmp_path):
     proc = sprn("run", tmp_path / "missing.toml", "--out", tmp_path / "out")
     assert proc.returncode == 2 and "no such scenario file" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_fly_json_reports_the_kusong_flight():
+    proc = sprn("fly", "--missile", "hwasong-12", "--launch", "40.0659,125.2099", "--azimuth", "75",
+                "--apogee-km", "2111.5", "--range-km", "787", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    # Issue 4: solved within 1 km of the reported apogee and range; flight time 30 +/- 1.5 min.
+    assert abs(out["apogee_km"] - 2111.5) < 1.0 and abs(out["range_km"] - 787.0) < 1.0
+    assert abs(out["flight_time_s"] - 1800.0) < 90.0
+    for key in ("burnout_s", "impact_lat_deg", "impact_lon_deg", "max_speed_mps"):
+        assert key in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--missile", "hwasong-99", "--launch", "40,125", "--azimuth", "75", "--min-energy"),
+        ("--missile", "scud-b", "--launch", "40,125", "--azimuth", "75", "--apogee-km", "100", "--range-km", "3000"),
+        ("--missile", "hwasong-12", "--launch", "40,125", "--azimuth", "75", "--apogee-km", "5", "--range-km", "500"),
+    ],
+)
+def test_bad_shots_one_line_status_2(args):
+    proc = sprn("fly", *args)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_sites_and_coverage(tmp_path):
+    proc = sprn("sites", "--preset", "sprn-2017", "--json")
+    names = {row["name"] for row in json.loads(proc.stdout)}
+    assert "mishelevka" in names and "zeya" not in names
+    out = tmp_path / "cov.csv"
+    proc = sprn("coverage", "--preset", "sprn-2017", "--altitude-km", "1000", "--step-deg", "5", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    header = out.read_text().splitlines()[0].split(",")
+    assert header[:3] == ["lat_deg", "lon_deg", "n_sites"] and "mishelevka" in header
