@@ -19,7 +19,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from sprn import engagement, report, scenario
 
     scen = scenario.load(args.scenario)
-    result = engagement.run_scenario(scen, seed=args.seed)
+    result = engagement.run_scenario(scen, seed=args.seed, launch_point=True)
     files = report.run_files(result)
     out_dir = args.out or scen.out_dir
     report.write_atomic(out_dir, files)

@@ -16,8 +16,11 @@ from numpy.typing import NDArray
 
 from sprn import geo, sim
 from sprn.impact import ImpactPrediction
+from sprn.errors import SprnError
+from sprn.launch import LaunchEstimate, estimate_launch_point
 from sprn.scenario import Scenario
 from sprn.tracking.consistency import nees
+from sprn.tracking.models import BallisticModel
 from sprn.trajectory import Trajectory, fly
 
 FloatArray = NDArray[np.float64]
@@ -60,6 +63,8 @@ class RunResult:
     output: sim.SimOutput
     score: TrackScore
     prediction_errors_km: tuple[float, ...]
+    launch: LaunchEstimate | None = None
+    launch_error_km: float | None = None
 
     def prediction_at(self, after_first_detection_s: float) -> tuple[ImpactPrediction, float] | None:
         """The prediction made ``after_first_detection_s`` after the first detection, and its error (km)."""
@@ -85,11 +90,18 @@ def score_track(truth: Trajectory, output: sim.SimOutput) -> TrackScore:
     return TrackScore(t_s=t, error=err, nees=nees(err, p), nis=np.array([e.nis for e in hist]))
 
 
-def run_scenario(scenario: Scenario, seed: int | None = None, truth: Trajectory | None = None) -> RunResult:
+LAUNCH_ESTIMATE_AFTER_S = 180.0
+
+
+def run_scenario(
+    scenario: Scenario, seed: int | None = None, truth: Trajectory | None = None, launch_point: bool = False
+) -> RunResult:
     """Fly (unless ``truth`` is given), simulate and score one run of ``scenario``.
 
     ``seed`` overrides the scenario's seed; passing the truth lets Monte Carlo loops that
-    vary only the noise fly the missile once.
+    vary only the noise fly the missile once. With ``launch_point``, the launch point is
+    estimated from the track 180 s after the first detection (about a second more: it
+    flies the threat library's missile once).
     """
     seed = scenario.seed if seed is None else seed
     truth = fly(scenario.shot) if truth is None else truth
@@ -102,6 +114,7 @@ def run_scenario(scenario: Scenario, seed: int | None = None, truth: Trajectory 
         float(geo.geodesic_distance_m(p.lat_deg, p.lon_deg, truth.impact_lat_deg, truth.impact_lon_deg)) / 1000.0
         for p in output.predictions
     )
+    launch = _launch_estimate(scenario, truth, output, sim_config) if launch_point else None
     return RunResult(
         scenario=scenario,
         seed=seed,
@@ -109,7 +122,32 @@ def run_scenario(scenario: Scenario, seed: int | None = None, truth: Trajectory 
         output=output,
         score=score_track(truth, output),
         prediction_errors_km=errors,
+        launch=launch,
+        launch_error_km=None if launch is None else float(
+            geo.geodesic_distance_m(launch.lat_deg, launch.lon_deg, truth.launch_lat_deg, truth.launch_lon_deg)
+        ) / 1000.0,
     )
+
+
+def _launch_estimate(
+    scenario: Scenario, truth: Trajectory, output: sim.SimOutput, config: sim.SimConfig
+) -> LaunchEstimate | None:
+    """The launch point from the track at first detection + 180 s (None without a track then)."""
+    first = output.first_detection_s
+    hist = output.tracker.history
+    if first is None or not hist:
+        return None
+    t = first + LAUNCH_ESTIMATE_AFTER_S
+    done = [e for e in hist if e.t_s <= t]
+    if not done or t >= truth.t_impact_s:
+        return None
+    last = done[-1]
+    model = BallisticModel(q_m2_s3=scenario.tracker.q_m2_s3)
+    x, p = model.predict(np.array(last.x), np.array(last.p), t - last.t_s)
+    try:
+        return estimate_launch_point(x, p, t, scenario.shot.missile, config.inv_beta_m2_kg)
+    except SprnError:
+        return None
 
 
 def site_summary(result: RunResult) -> list[dict[str, Any]]:

@@ -15,9 +15,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sprn import dynamics, geo
+from sprn.territory import Territory, distance_to_territory_km, p_on_territory
 
 FloatArray = NDArray[np.float64]
 MAX_FLIGHT_S = 7200.0
+TERRITORY_SAMPLES = 400
 K95 = float(np.sqrt(-2.0 * np.log(0.05)))
 K50 = float(np.sqrt(-2.0 * np.log(0.50)))
 
@@ -66,13 +68,13 @@ def _geodetic_height(x: FloatArray) -> FloatArray:
 
 
 def propagate_to_ground(
-    x: FloatArray, inv_beta_m2_kg: FloatArray | float = 0.0
+    x: FloatArray, inv_beta_m2_kg: FloatArray | float = 0.0, backward: bool = False
 ) -> tuple[FloatArray, FloatArray]:
-    """Fly unpowered states ``(m, 6)`` to 0 m geodetic height.
+    """Fly unpowered states ``(m, 6)`` to 0 m geodetic height (back in time if ``backward``).
 
-    Returns the time of flight (s, NaN if no impact within two hours) and the impact
-    states ``(m, 6)``. The crossing is found by the secant method on the last step,
-    to well under a metre.
+    Returns the time of flight (s, negative when ``backward``; NaN if the ground is not
+    reached within two hours) and the states there ``(m, 6)``. The crossing is found by
+    the secant method on the last step, to well under a metre.
     """
     x = np.array(np.atleast_2d(x), dtype=float)
     beta = np.broadcast_to(np.asarray(inv_beta_m2_kg, dtype=float), x.shape[:1]).copy()
@@ -82,11 +84,11 @@ def propagate_to_ground(
     t_out = np.full(m, np.nan)
     x_out = np.full_like(x, np.nan)
     while not done.all():
-        act = ~done & (t < MAX_FLIGHT_S)
+        act = ~done & (np.abs(t) < MAX_FLIGHT_S)
         if not act.any():
             break
         xa, ba = x[act], beta[act]
-        h = _step_size(dynamics.altitude_m(xa[:, :3]))
+        h = _step_size(dynamics.altitude_m(xa[:, :3])) * (-1.0 if backward else 1.0)
         x_new = dynamics.rk4_step(lambda s: dynamics.ballistic_derivative(s, ba), xa, h)
         hit = _geodetic_height(x_new) <= 0.0
         idx = np.flatnonzero(act)
@@ -182,3 +184,29 @@ def _ellipse(cov: FloatArray) -> tuple[float, float, float]:
     major_vec = vecs[:, 1]
     orient = float(np.degrees(np.arctan2(major_vec[0], major_vec[1])) % 180.0)
     return float(np.sqrt(max(vals[1], 0.0))), float(np.sqrt(max(vals[0], 0.0))), orient
+
+
+def ground_samples(pred: ImpactPrediction, rng: np.random.Generator, n: int = TERRITORY_SAMPLES) -> tuple[FloatArray, FloatArray]:
+    """``n`` impact points (lat, lon deg) drawn from the prediction's ground Gaussian."""
+    a = np.radians(pred.orientation_deg)
+    axes = np.array([[np.sin(a), np.cos(a)], [np.cos(a), -np.sin(a)]])  # major, minor unit vectors (E, N)
+    sig = np.array([pred.semi_major_km, pred.semi_minor_km]) * 1000.0 / K95
+    en = (rng.standard_normal((n, 2)) * sig) @ axes
+    lat0, lon0 = np.radians(pred.lat_deg), np.radians(pred.lon_deg)
+    r = geo.lla_to_ecef(lat0, lon0, 0.0) + en @ geo.enu_rotation(lat0, lon0)[:2]
+    lat, lon, _ = geo.ecef_to_lla(r)
+    return np.degrees(lat), np.degrees(lon)
+
+
+def territory_figures(
+    pred: ImpactPrediction, territory: Territory, rng: np.random.Generator
+) -> tuple[float, float]:
+    """Probability that the impact is on ``territory``'s land, and the predicted point's distance to it (km).
+
+    The probability integrates the prediction's ground Gaussian (mean and 95 % ellipse) by
+    sampling it with ``rng`` (:data:`TERRITORY_SAMPLES` draws: a standard error of at most
+    2.5 %, far less near 0 or 1).
+    """
+    lat, lon = ground_samples(pred, rng)
+    p = p_on_territory(territory, lat, lon)
+    return float(p), float(distance_to_territory_km(territory, pred.lat_deg, pred.lon_deg))

@@ -21,8 +21,12 @@ import numpy as np
 
 from sprn import geo
 from sprn.engagement import RunResult, site_summary
+from sprn.impact import ImpactPrediction, territory_figures
+from sprn.territory import distance_to_cities_km, distance_to_territory_km, on_territory, territory
 
 CHECKPOINTS_S = (60.0, 180.0, 600.0)
+NAMED_CITIES = ("Vladivostok", "Nakhodka", "Niigata", "Tokyo", "Seoul", "Sapporo")
+TERRITORIES = ("Russia", "Japan")
 
 
 def _clean(value: Any) -> Any:
@@ -59,6 +63,7 @@ def results_dict(result: RunResult) -> dict[str, Any]:
                 "orientation_deg": pred.orientation_deg,
                 "p_territory": assess.p_territory,
                 "dist_to_territory_km": assess.dist_to_territory_km,
+                "dist_to_cities_km": distance_to_cities_km(pred.lat_deg, pred.lon_deg, NAMED_CITIES),
                 "threat": assess.threat,
             }
         )
@@ -82,9 +87,51 @@ def results_dict(result: RunResult) -> dict[str, Any]:
             },
             "first_detection_s": first,
             "warning": warning_dict(result),
+            "launch_point": launch_dict(result),
+            "territory": territory_rows(result),
             "impact_predictions": preds,
         }
     )
+
+
+def launch_dict(result: RunResult) -> dict[str, Any] | None:
+    """The launch-point estimate (at first detection + 180 s) and its error against the truth."""
+    est = result.launch
+    if est is None:
+        return None
+    return {
+        "t_s": est.t_s, "lat_deg": est.lat_deg, "lon_deg": est.lon_deg, "t_launch_s": est.t_launch_s,
+        "semi_major_km": est.semi_major_km, "semi_minor_km": est.semi_minor_km,
+        "orientation_deg": est.orientation_deg, "error_km": result.launch_error_km,
+        "nearest_launch_area": est.nearest_area, "nearest_launch_area_km": est.nearest_area_km,
+    }
+
+
+def territory_rows(result: RunResult) -> list[dict[str, Any]]:
+    """For the true impact and the checkpoint predictions: distances to Vladivostok and to
+    Russia's and Japan's land, and the probability of landing on each."""
+    truth = result.truth
+    rows: list[dict[str, Any]] = []
+    points: list[tuple[str, float, float, ImpactPrediction | None]] = [
+        ("truth", truth.impact_lat_deg, truth.impact_lon_deg, None)
+    ]
+    for after in CHECKPOINTS_S:
+        found = result.prediction_at(after)
+        if found is not None:
+            points.append((f"+{after:.0f} s", found[0].lat_deg, found[0].lon_deg, found[0]))
+    for label, lat, lon, pred in points:
+        row: dict[str, Any] = {"when": label, "lat_deg": lat, "lon_deg": lon,
+                               "dist_to_vladivostok_km": distance_to_cities_km(lat, lon, ("Vladivostok",))["Vladivostok"]}
+        for name in TERRITORIES:
+            terr = territory(name)
+            row[f"dist_to_{name.lower()}_km"] = float(distance_to_territory_km(terr, lat, lon))
+            if pred is None:
+                row[f"p_{name.lower()}"] = float(on_territory(terr, np.array([lat]), np.array([lon]))[0])
+            else:
+                rng = np.random.default_rng(np.random.SeedSequence([result.seed, 4, int(pred.t_s * 1000)]))
+                row[f"p_{name.lower()}"] = territory_figures(pred, terr, rng)[0]
+        rows.append(row)
+    return rows
 
 
 def warning_dict(result: RunResult) -> dict[str, Any]:
@@ -150,6 +197,21 @@ def summary_text(result: RunResult) -> str:
     if warn["territory"] is not None:
         wt = warn["warning_time_s"]
         lines.append(f"  warning time for {warn['territory']}: " + ("no warning issued" if wt is None else f"{wt:.0f} s"))
+    lines += ["", "Where it lands (distances in km; probability of landing on the country's land)"]
+    lines.append(f"  {'':<10}{'Vladivostok':>12}{'Russia':>9}{'Japan':>9}{'P(Russia)':>11}{'P(Japan)':>10}")
+    for row in territory_rows(result):
+        lines.append(
+            f"  {row['when']:<10}{row['dist_to_vladivostok_km']:>12.0f}{row['dist_to_russia_km']:>9.0f}"
+            f"{row['dist_to_japan_km']:>9.0f}{row['p_russia']:>11.3f}{row['p_japan']:>10.3f}"
+        )
+    if result.launch is not None:
+        est = result.launch
+        lines += [
+            "",
+            f"Launch point (from the track at first detection + 180 s): {est.lat_deg:.3f} N {est.lon_deg:.3f} E, "
+            f"95 % ellipse {est.semi_major_km:.1f} x {est.semi_minor_km:.1f} km, error {result.launch_error_km:.1f} km; "
+            f"nearest known launch area {est.nearest_area} ({est.nearest_area_km:.1f} km)",
+        ]
     score = result.score
     lines += [
         "",

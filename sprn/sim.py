@@ -35,19 +35,17 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from sprn import geo
-from sprn.impact import ImpactPrediction, predict_impact
+from sprn.impact import ImpactPrediction, predict_impact, territory_figures
 from sprn.radar.coverage import visible
 from sprn.radar.detection import dwell
 from sprn.radar.measurement import Detection, noisy_measurement
 from sprn.radar.network import rcs_model
 from sprn.radar.site import Site
-from sprn.territory import Territory, distance_to_territory_km, p_on_territory
+from sprn.territory import Territory
 from sprn.tracking.tracker import Tracker, TrackerConfig
 
 FloatArray = NDArray[np.float64]
 RCS_BY_PHASE = {"boost": "booster-boost", "midcourse": "reentry-vehicle", "reentry": "reentry-vehicle"}
-THREAT_SAMPLES = 400
 
 
 class Truth(Protocol):
@@ -355,25 +353,11 @@ class _Network:
 
 
 def _territory_figures(pred: ImpactPrediction, rule: Threat, seed: int) -> tuple[float, float]:
-    """Probability of landing on the territory and the predicted point's distance to it.
-
-    The probability integrates the prediction's ground Gaussian (mean and 95 % ellipse)
-    by sampling it (fixed stream, so the figure is reproducible).
-    """
+    """Probability of landing on the rule's territory and the predicted point's distance to it."""
     if rule.territory is None:
         return float("nan"), float("nan")
     rng = np.random.default_rng(np.random.SeedSequence([seed, 3, int(pred.t_s * 1000)]))
-    k95 = np.sqrt(-2.0 * np.log(0.05))
-    a = np.radians(pred.orientation_deg)
-    axes = np.array([[np.sin(a), np.cos(a)], [np.cos(a), -np.sin(a)]])  # major, minor unit vectors (E, N)
-    sig = np.array([pred.semi_major_km, pred.semi_minor_km]) * 1000.0 / k95
-    en = (rng.standard_normal((THREAT_SAMPLES, 2)) * sig) @ axes
-    lat0, lon0 = np.radians(pred.lat_deg), np.radians(pred.lon_deg)
-    r = geo.lla_to_ecef(lat0, lon0, 0.0) + en @ geo.enu_rotation(lat0, lon0)[:2]
-    lat, lon, _ = geo.ecef_to_lla(r)
-    p = p_on_territory(rule.territory, np.degrees(lat), np.degrees(lon))
-    dist = float(distance_to_territory_km(rule.territory, pred.lat_deg, pred.lon_deg))
-    return float(p), dist
+    return territory_figures(pred, rule.territory, rng)
 
 
 def run(
