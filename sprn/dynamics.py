@@ -52,7 +52,7 @@ def gravity_potential(r_ecef_m: FloatArray) -> FloatArray:
     rn = np.linalg.norm(r, axis=-1)
     sin_phi = r[..., 2] / rn
     p2 = 0.5 * (3.0 * sin_phi**2 - 1.0)
-    return -GM_M3_S2 / rn * (1.0 - J2 * (A_M / rn) ** 2 * p2)
+    return np.asarray(-GM_M3_S2 / rn * (1.0 - J2 * (A_M / rn) ** 2 * p2), dtype=float)
 
 
 def jacobi_integral(x: FloatArray) -> FloatArray:
@@ -64,7 +64,7 @@ def jacobi_integral(x: FloatArray) -> FloatArray:
     x = np.asarray(x, dtype=float)
     r, v = x[..., :3], x[..., 3:6]
     rho2 = r[..., 0] ** 2 + r[..., 1] ** 2
-    return 0.5 * np.sum(v * v, axis=-1) + gravity_potential(r) - 0.5 * OMEGA_EARTH_RAD_S**2 * rho2
+    return np.asarray(0.5 * np.sum(v * v, axis=-1) + gravity_potential(r) - 0.5 * OMEGA_EARTH_RAD_S**2 * rho2, dtype=float)
 
 
 def altitude_m(r_ecef_m: FloatArray) -> FloatArray:
@@ -77,7 +77,7 @@ def altitude_m(r_ecef_m: FloatArray) -> FloatArray:
     rn = np.linalg.norm(r, axis=-1)
     sin2 = (r[..., 2] / rn) ** 2
     r_surface = A_M * B_M / np.sqrt(B_M**2 * (1.0 - sin2) + A_M**2 * sin2)
-    return rn - r_surface
+    return np.asarray(rn - r_surface, dtype=float)
 
 
 def drag_acceleration(x: FloatArray, inv_beta_m2_kg: FloatArray | float) -> FloatArray:
@@ -90,7 +90,7 @@ def drag_acceleration(x: FloatArray, inv_beta_m2_kg: FloatArray | float) -> Floa
     rho = atmosphere.density(altitude_m(x[..., :3]))
     speed = np.linalg.norm(v, axis=-1)
     k = -0.5 * rho * speed * np.asarray(inv_beta_m2_kg, dtype=float)
-    return k[..., None] * v
+    return np.asarray(k[..., None] * v, dtype=float)
 
 
 def frame_acceleration(x: FloatArray) -> FloatArray:

@@ -13,7 +13,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,10 @@ def _clean(value: Any) -> Any:
 
 def results_dict(result: RunResult) -> dict[str, Any]:
     """The content of ``results.json`` (keys documented in the README)."""
+    return dict(_clean(_results(result)))
+
+
+def _results(result: RunResult) -> dict[str, Any]:
     truth = result.truth
     first = result.output.first_detection_s
     preds = []
@@ -68,7 +72,7 @@ def results_dict(result: RunResult) -> dict[str, Any]:
             }
         )
     score = result.score
-    return _clean(
+    return (
         {
             "scenario": {"name": result.scenario.name, "file": result.scenario.path, "seed": result.seed,
                          "epoch": result.scenario.epoch.isoformat()},
@@ -296,7 +300,7 @@ def run_files(result: RunResult) -> dict[str, str]:
     }
 
 
-def write_atomic(directory: str | Path, files: dict[str, str | bytes]) -> None:
+def write_atomic(directory: str | Path, files: Mapping[str, str | bytes]) -> None:
     """Write every file to a temporary name in ``directory``, then rename them all.
 
     Content is built before this is called, so a bad run fails before any write.

@@ -80,7 +80,7 @@ def residual(z_a: FloatArray, z_b: FloatArray) -> FloatArray:
     """``z_a - z_b`` with the azimuth difference wrapped into [-pi, pi)."""
     d = np.asarray(z_a, dtype=float) - np.asarray(z_b, dtype=float)
     d[..., 1] = (d[..., 1] + np.pi) % TWO_PI - np.pi
-    return d
+    return np.asarray(d, dtype=float)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
