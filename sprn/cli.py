@@ -20,11 +20,66 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     scen = scenario.load(args.scenario)
     result = engagement.run_scenario(scen, seed=args.seed, launch_point=True)
-    files = report.run_files(result)
+    files: dict[str, str | bytes] = dict(report.run_files(result))
+    if args.plots:
+        from sprn import plot
+
+        files.update(plot.plot_files(result))
     out_dir = args.out or scen.out_dir
     report.write_atomic(out_dir, files)
     print(report.summary_text(result))
     print(f"\nwrote {', '.join(files)} to {out_dir}/")
+    return 0
+
+
+def _cmd_mc(args: argparse.Namespace) -> int:
+    from sprn import montecarlo, report, scenario
+
+    scen = scenario.load(args.scenario)
+    if args.runs < 1:
+        raise SprnError(f"--runs {args.runs}: expected at least 1 run")
+    result = montecarlo.run_monte_carlo(
+        scen, args.runs, workers=args.workers, scheduler=args.scheduler, base_seed=args.seed,
+        progress=sys.stderr.isatty(), first_run=args.first_run,
+    )
+    out_dir = args.out or f"{scen.out_dir}-mc"
+    report.write_atomic(out_dir, montecarlo.mc_files(result))
+    print(montecarlo.summary_text(result))
+    print(f"\nwrote mc.json, runs.csv, over_time.csv to {out_dir}/")
+    return 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sprn import montecarlo, report, scenario
+
+    scen = scenario.load(args.scenario)
+    if not scen.sweep:
+        raise SprnError(f"{scen.path}: no [sweep] table to sweep (see docs/monte-carlo.md)")
+    grid, runs = montecarlo.parse_sweep(scen.sweep, scen.path)
+    montecarlo.check_grid(scen, grid, f"{scen.path}: sweep.grid")
+    rows = montecarlo.run_sweep(scen, grid, args.runs_per_point or runs, workers=args.workers,
+                                scheduler=args.scheduler, progress=sys.stderr.isatty())
+    out = Path(args.out or f"{scen.out_dir}-sweep.csv")
+    text = montecarlo.csv_text(rows)
+    report.write_atomic(out.parent, {out.name: text})
+    print(text, end="")
+    print(f"wrote {out}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sprn import engagement, htmlreport, report, scenario
+
+    scen = scenario.load(args.scenario)
+    result = engagement.run_scenario(scen, seed=args.seed, launch_point=True)
+    html = htmlreport.html_report(result)
+    out = Path(args.out)
+    report.write_atomic(out.parent, {out.name: html})
+    print(f"wrote {out} ({len(html) / 1e6:.1f} MB)")
     return 0
 
 
@@ -141,7 +196,34 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help="scenario file (TOML), e.g. scenarios/kusong-2017-05-14.toml")
     run.add_argument("--out", help="output directory (default: the scenario's outputs.dir)")
     run.add_argument("--seed", type=int, help="random seed (default: the scenario's seed)")
+    run.add_argument("--plots", action="store_true", help="also write the figures (PNG) beside results.json")
     run.set_defaults(func=_cmd_run)
+
+    rep = sub.add_parser("report", help="run a scenario and write one self-contained HTML page")
+    rep.add_argument("scenario", help="scenario file (TOML)")
+    rep.add_argument("--out", default="report.html", help="output file (default report.html)")
+    rep.add_argument("--seed", type=int, help="random seed (default: the scenario's seed)")
+    rep.set_defaults(func=_cmd_report)
+
+    mc = sub.add_parser("mc", help="Monte Carlo: many seeded runs of a scenario, aggregated")
+    mc.add_argument("scenario", help="scenario file (TOML)")
+    mc.add_argument("--runs", type=int, default=100, help="number of runs (default 100)")
+    where = mc.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local Dask worker processes (default: run in this process)")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786")
+    mc.add_argument("--seed", type=int, help="base seed (default: the scenario's)")
+    mc.add_argument("--first-run", type=int, default=0, help="index of the first run (to split a study)")
+    mc.add_argument("--out", help="output directory (default: <outputs.dir>-mc)")
+    mc.set_defaults(func=_cmd_mc)
+
+    sw = sub.add_parser("sweep", help="run the scenario's [sweep] grid; one table row per point")
+    sw.add_argument("scenario", help="scenario file (TOML) with a [sweep] table")
+    sw.add_argument("--runs-per-point", type=int, help="override sweep.runs_per_point")
+    where = sw.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local Dask worker processes")
+    where.add_argument("--scheduler", help="address of a running Dask scheduler")
+    sw.add_argument("--out", help="CSV file (default: <outputs.dir>-sweep.csv)")
+    sw.set_defaults(func=_cmd_sweep)
 
     fly = sub.add_parser("fly", help="fly one shot and print its time line (no radars)")
     fly.add_argument("--missile", required=True, help="catalogue key, e.g. hwasong-12")

@@ -318,5 +318,8 @@ def write_atomic(directory: str | Path, files: Mapping[str, str | bytes]) -> Non
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)
         raise
+    umask = os.umask(0)
+    os.umask(umask)
     for tmp, final in staged:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual mode
         os.replace(tmp, final)

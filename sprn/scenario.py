@@ -43,6 +43,7 @@ class Scenario:
     sim: SimConfig
     out_dir: str
     assumed_beta_kg_m2: float | None
+    sweep: Mapping[str, Any] | None = None
 
 
 class _Reader:
@@ -160,7 +161,7 @@ def load(path: str | Path) -> Scenario:
 
 _TOP_KEYS = {
     "name", "description", "epoch", "seed", "missile", "network", "tracker", "links", "command_centre", "threat",
-    "outputs",
+    "outputs", "sweep",
 }
 
 
@@ -186,7 +187,9 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     outputs = rd.table(data, "outputs")
     rd.only(outputs, {"dir"}, "outputs.")
     out_dir = rd.string(outputs, "dir", "outputs.", default=f"out/{Path(source).stem}")
+    sweep = rd.table(data, "sweep") or None  # checked by sprn.montecarlo when swept
     return Scenario(
+        sweep=sweep,
         path=source,
         name=name,
         epoch=epoch.astimezone(dt.timezone.utc),

@@ -1,0 +1,50 @@
+"""Wall time of every figure of a run (build and PNG rendering) and of the HTML report.
+
+Run: ``python benchmarks/bench_plots.py [SCENARIO]``. Prints the best of three repeats of
+each figure after one warm-up pass (imports, data files and coastlines are cached then).
+Target: all figures of the Kusong scenario in under 3 s.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from sprn import engagement, htmlreport, plot, scenario
+from sprn.plot.common import png_bytes
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def best_of(n: int, fn):  # type: ignore[no-untyped-def]
+    times = []
+    out = None
+    for _ in range(n):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def main() -> None:
+    path = sys.argv[1] if len(sys.argv) > 1 else ROOT / "scenarios" / "kusong-2017-05-14.toml"
+    scen = scenario.load(path)
+    result = engagement.run_scenario(scen, launch_point=True)
+    plot.plot_files(result)  # warm-up
+    print(f"scenario: {scen.name}")
+    total = 0.0
+    for name, make in plot.FIGURES.items():
+        t_build, fig = best_of(3, lambda make=make: make(result))
+        t_png, data = best_of(3, lambda fig=fig: png_bytes(fig))
+        total += t_build + t_png
+        print(f"  {name:<14} build {t_build:6.3f} s   render {t_png:6.3f} s   {len(data) / 1024:6.0f} kB")
+    t_all, files = best_of(3, lambda: plot.plot_files(result))
+    t_html, page = best_of(3, lambda: htmlreport.html_report(result, files))
+    print(f"  sum of the figures                 {total:6.3f} s")
+    print(f"  plot_files (all figures at once)   {t_all:6.3f} s   (target < 3 s)")
+    print(f"  html_report (figures given)        {t_html:6.3f} s   {len(page) / 1024:6.0f} kB")
+
+
+if __name__ == "__main__":
+    main()

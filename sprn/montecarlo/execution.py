@@ -1,0 +1,149 @@
+"""Running many runs: in this process, on a local Dask cluster, or on a Dask scheduler.
+
+A *job* is one seeded run of the base scenario with a sweep point applied. Jobs that
+share a shot share one truth flight: each distinct shot is flown once (as a task of its
+own on a cluster, which the runs then depend on, so Dask moves the truth to each worker
+once). A worker sends back a :class:`~sprn.montecarlo.records.RunRecord`, never the
+whole run. Results come back in job order, whatever the order they finished in, so they
+do not depend on the number of workers.
+
+``dask.distributed`` is imported only when a cluster is used, so ``sprn run`` never pays
+for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sprn.engagement import run_scenario
+from sprn.errors import SprnError
+from sprn.montecarlo.points import apply_point
+from sprn.montecarlo.records import McMeta, RunRecord, failed_record, summarise
+from sprn.scenario import Scenario
+from sprn.trajectory import Shot, Trajectory, fly
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Job:
+    """One run: the sweep point applied to the base scenario (on the worker), the shot it
+    flies (to share flights), the meta its record is made for, run index and seed."""
+
+    point: tuple[tuple[str, Any], ...]
+    shot: Shot
+    meta: McMeta
+    run: int
+    seed: int
+
+
+def fly_or_error(shot: Shot) -> Trajectory | str:
+    """The truth of a shot, or why it cannot be flown (a run of it then fails alone)."""
+    try:
+        return fly(shot)
+    except SprnError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def run_job(base: Scenario, job: Job, truth: Trajectory | str) -> RunRecord:
+    """Simulate one job against its truth and reduce it to its record."""
+    if isinstance(truth, str):
+        return failed_record(job.run, job.seed, truth, job.meta)
+    scenario = apply_point(base, dict(job.point))
+    return summarise(run_scenario(scenario, seed=job.seed, truth=truth), job.run, job.meta)
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    """A tqdm bar on stderr when asked for, stderr is a terminal and tqdm is installed."""
+    if not (enabled and sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="run", file=sys.stderr)
+
+
+def _run_here(base: Scenario, jobs: Sequence[Job], truths: dict[Shot, Trajectory | str], progress: bool) -> list[RunRecord]:
+    bar = _progress_bar(len(jobs), progress)
+    out = []
+    for job in jobs:
+        if job.shot not in truths:
+            truths[job.shot] = fly_or_error(job.shot)
+        out.append(run_job(base, job, truths[job.shot]))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    return out
+
+
+@contextlib.contextmanager
+def dask_client(workers: int | None, scheduler: Any) -> Iterator[Any]:
+    """A ``distributed.Client``: to ``scheduler`` (an address such as
+    ``"tcp://127.0.0.1:8786"``, or a Client, used as is), else to a new ``LocalCluster`` of
+    ``workers`` single-threaded processes, closed on exit."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None and not isinstance(scheduler, str):
+        yield scheduler
+        return
+    if scheduler is not None:
+        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
+            yield client
+        return
+    with LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL
+    ) as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
+        yield client
+
+
+def _run_on_dask(
+    client: Any, base: Scenario, jobs: Sequence[Job], truths: dict[Shot, Trajectory | str], progress: bool
+) -> list[RunRecord]:
+    from distributed import as_completed
+
+    base_future = client.scatter(base, broadcast=True, hash=False)
+    flights: dict[Shot, Any] = {
+        shot: client.scatter(truth, hash=False) for shot, truth in truths.items()
+    }
+    for job in jobs:
+        if job.shot not in flights:
+            flights[job.shot] = client.submit(fly_or_error, job.shot, pure=False)
+    futures = [client.submit(run_job, base_future, job, flights[job.shot], pure=False) for job in jobs]
+    bar = _progress_bar(len(jobs), progress)
+    if bar is not None:
+        for _ in as_completed(futures):  # type: ignore[no-untyped-call]
+            bar.update(1)
+        bar.close()
+    records: list[RunRecord] = client.gather(futures)
+    return records
+
+
+def execute(
+    base: Scenario,
+    jobs: Sequence[Job],
+    *,
+    truth: Trajectory | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
+    progress: bool = False,
+) -> list[RunRecord]:
+    """Run every job; records in job order.
+
+    ``truth``: the flight of ``base.shot`` if already flown. ``workers`` in (None, 1)
+    without a ``scheduler`` runs the jobs in this process; ``workers > 1`` starts a local
+    Dask cluster of that many processes; ``scheduler`` (an address or a
+    ``distributed.Client``) uses an existing cluster. ``progress`` shows a bar on a
+    terminal (needs tqdm).
+    """
+    if workers is not None and workers < 1:
+        raise SprnError(f"Monte Carlo: workers = {workers}: expected an integer >= 1")
+    truths: dict[Shot, Trajectory | str] = {} if truth is None else {base.shot: truth}
+    if scheduler is None and workers in (None, 1):
+        return _run_here(base, jobs, truths, progress)
+    with dask_client(workers, scheduler) as client:
+        return _run_on_dask(client, base, jobs, truths, progress)
