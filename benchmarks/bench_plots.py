@@ -8,27 +8,15 @@ Target: all figures of the Kusong scenario in under 3 s.
 from __future__ import annotations
 
 import sys
-import time
-from pathlib import Path
+
+from _timing import KUSONG, best_of
 
 from sprn import engagement, htmlreport, plot, scenario
 from sprn.plot.common import png_bytes
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def best_of(n: int, fn):  # type: ignore[no-untyped-def]
-    times = []
-    out = None
-    for _ in range(n):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
-
 
 def main() -> None:
-    path = sys.argv[1] if len(sys.argv) > 1 else ROOT / "scenarios" / "kusong-2017-05-14.toml"
+    path = sys.argv[1] if len(sys.argv) > 1 else KUSONG
     scen = scenario.load(path)
     result = engagement.run_scenario(scen, launch_point=True)
     plot.plot_files(result)  # warm-up

@@ -8,27 +8,16 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
+
+from _timing import KUSONG, best_of
 
 from sprn import engagement, scenario, sim
 from sprn.tracking import Tracker
 from sprn.trajectory import fly
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def best_of(n: int, fn):  # type: ignore[no-untyped-def]
-    times = []
-    out = None
-    for _ in range(n):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
-
 
 def main() -> None:
-    path = sys.argv[1] if len(sys.argv) > 1 else ROOT / "scenarios" / "kusong-2017-05-14.toml"
+    path = sys.argv[1] if len(sys.argv) > 1 else KUSONG
     scen = scenario.load(path)
     truth = fly(scen.shot)
     engagement.run_scenario(scen, truth=truth)  # warm-up: data files, caches

@@ -29,12 +29,12 @@ NAMED_CITIES = ("Vladivostok", "Nakhodka", "Niigata", "Tokyo", "Seoul", "Sapporo
 TERRITORIES = ("Russia", "Japan")
 
 
-def _clean(value: Any) -> Any:
-    """JSON-ready: numpy scalars to Python, NaN to None."""
+def json_ready(value: Any) -> Any:
+    """JSON-ready: numpy scalars and arrays to Python, NaN to None."""
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [json_ready(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -44,7 +44,7 @@ def _clean(value: Any) -> Any:
 
 def results_dict(result: RunResult) -> dict[str, Any]:
     """The content of ``results.json`` (keys documented in the README)."""
-    return dict(_clean(_results(result)))
+    return dict(json_ready(_results(result)))
 
 
 def _results(result: RunResult) -> dict[str, Any]:
@@ -282,7 +282,7 @@ def track_csv(t_s: Sequence[float], x: np.ndarray, p: np.ndarray) -> str:
 
 def events_jsonl(result: RunResult) -> str:
     """The event log, one JSON object per line, in time order."""
-    return "".join(json.dumps(_clean(e.to_json())) + "\n" for e in result.output.events)
+    return "".join(json.dumps(json_ready(e.to_json())) + "\n" for e in result.output.events)
 
 
 def run_files(result: RunResult) -> dict[str, str]:

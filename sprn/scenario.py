@@ -55,6 +55,14 @@ class _Reader:
     def fail(self, field: str, value: object, expected: str) -> ScenarioError:
         return ScenarioError(f"{self.source}: {field} = {value!r}: expected {expected}")
 
+    def _value(self, data: Mapping[str, Any], key: str, path: str, default: Any) -> tuple[bool, Any]:
+        """``(True, value)`` if ``key`` is given, ``(False, default)`` if not; missing and required: an error."""
+        if key in data:
+            return True, data[key]
+        if default is _MISSING:
+            raise ScenarioError(f"{self.source}: missing field {path}{key}")
+        return False, default
+
     def table(self, data: Mapping[str, Any], key: str, path: str = "", required: bool = False) -> dict[str, Any]:
         field = f"{path}{key}"
         if key not in data:
@@ -83,11 +91,9 @@ class _Reader:
         positive: bool = False,
     ) -> Any:
         field = f"{path}{key}"
-        if key not in data:
-            if default is _MISSING:
-                raise ScenarioError(f"{self.source}: missing field {field}")
-            return default
-        value = data[key]
+        given, value = self._value(data, key, path, default)
+        if not given:
+            return value
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise self.fail(field, value, "a finite number")
         if positive and value <= 0:
@@ -100,11 +106,9 @@ class _Reader:
 
     def integer(self, data: Mapping[str, Any], key: str, path: str = "", default: Any = _MISSING) -> Any:
         field = f"{path}{key}"
-        if key not in data:
-            if default is _MISSING:
-                raise ScenarioError(f"{self.source}: missing field {field}")
-            return default
-        value = data[key]
+        given, value = self._value(data, key, path, default)
+        if not given:
+            return value
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise self.fail(field, value, "a non-negative integer")
         return value
@@ -118,11 +122,9 @@ class _Reader:
         choices: tuple[str, ...] | None = None,
     ) -> Any:
         field = f"{path}{key}"
-        if key not in data:
-            if default is _MISSING:
-                raise ScenarioError(f"{self.source}: missing field {field}")
-            return default
-        value = data[key]
+        given, value = self._value(data, key, path, default)
+        if not given:
+            return value
         if not isinstance(value, str) or not value:
             raise self.fail(field, value, "a non-empty string")
         if choices is not None and value not in choices:

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from sprn.report import json_ready
 from sprn.errors import SprnError
 from sprn.montecarlo.records import STATE_DIM, McMeta, RunRecord
 from sprn.tracking.consistency import chi2_band
@@ -149,7 +150,7 @@ class McResult:
         first = [r.first_site(sites) for r in recs]
         time = self.over_time(confidence)
         within = (time["nees_mean"] >= time["nees_lo"]) & (time["nees_mean"] <= time["nees_hi"])
-        out: dict[str, Any] = _clean({
+        out: dict[str, Any] = json_ready({
             "runs": self.runs,
             "failed_runs": self.runs - len(recs),
             "confidence": confidence,
@@ -252,19 +253,6 @@ def combine(a: McResult, b: McResult) -> McResult:
     return make_result(a.meta, a.records + b.records)
 
 
-def _clean(value: Any) -> Any:
-    """JSON-ready: numpy scalars and arrays to Python, NaN to None."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
     """Rows of equal keys as CSV; floats in full precision, NaN and None as empty cells."""
     buf = io.StringIO()
@@ -281,7 +269,7 @@ def mc_files(result: McResult) -> dict[str, str]:
     """Output files of a Monte Carlo: ``mc.json`` (meta, summary, records), ``runs.csv``
     (one row per run) and ``over_time.csv`` (RMSE and NEES across runs on the grid)."""
     return {
-        "mc.json": json.dumps(_clean(result.to_dict()), indent=1) + "\n",
+        "mc.json": json.dumps(json_ready(result.to_dict()), indent=1) + "\n",
         "runs.csv": csv_text(result.runs_table()),
         "over_time.csv": csv_text(result.over_time_table()),
     }
