@@ -35,7 +35,7 @@ from sprn.montecarlo import (
     warning_map,
 )
 from sprn.montecarlo.records import sample_on_grid
-from sprn.montecarlo.results import _clean
+from sprn.report import json_ready
 from sprn.report import warning_dict
 from sprn.territory import on_territory
 from sprn.trajectory import Trajectory, fly
@@ -47,7 +47,7 @@ RUNS = 6
 
 def as_json(result: McResult) -> Any:
     """A result as plain JSON values (NaN as None), for exact comparison."""
-    return _clean(result.to_dict())
+    return json_ready(result.to_dict())
 
 
 @pytest.fixture(scope="module")
