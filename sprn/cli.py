@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sprn.errors import SprnError
+from sprn.tracking.tracker import FILTERS
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -66,6 +67,19 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     report.write_atomic(out.parent, {out.name: text})
     print(text, end="")
     print(f"wrote {out}")
+    return 0
+
+
+def _cmd_track(args: argparse.Namespace) -> int:
+    from sprn import report
+    from sprn.tracking import files
+
+    if not args.beta > 0:
+        raise SprnError(f"--beta {args.beta}: expected a ballistic coefficient > 0 kg/m^2")
+    track, impacts = files.track_files(args.sites, args.measurements, args.filter, inv_beta_m2_kg=1.0 / args.beta)
+    out = files.track_outputs(track, impacts)
+    report.write_atomic(args.out, out)
+    print(f"{len(track.t_s)} track states, {len(impacts)} impact predictions; wrote {', '.join(out)} to {args.out}/")
     return 0
 
 
@@ -224,6 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--scheduler", help="address of a running Dask scheduler")
     sw.add_argument("--out", help="CSV file (default: <outputs.dir>-sweep.csv)")
     sw.set_defaults(func=_cmd_sweep)
+
+    trk = sub.add_parser("track", help="track measurement files (sites.csv, measurements.csv)")
+    trk.add_argument("--sites", required=True, help="sites.csv (site, lat_deg, lon_deg, alt_m, sigmas, ...)")
+    trk.add_argument("--measurements", required=True, help="measurements.csv (t_s, site, range_m, azimuth_deg, ...)")
+    trk.add_argument("--out", required=True, help="output directory for track.csv and impact.csv")
+    trk.add_argument("--filter", choices=FILTERS, default="ekf", help="filter (default ekf)")
+    trk.add_argument("--beta", type=float, default=3000.0, help="assumed RV ballistic coefficient, kg/m^2 (default 3000)")
+    trk.set_defaults(func=_cmd_track)
 
     fly = sub.add_parser("fly", help="fly one shot and print its time line (no radars)")
     fly.add_argument("--missile", required=True, help="catalogue key, e.g. hwasong-12")

@@ -23,7 +23,7 @@ from sprn.radar import network
 from sprn.radar.site import Site
 from sprn.sim import Link, SimConfig, Threat
 from sprn.territory import territory
-from sprn.tracking.tracker import FILTERS, TrackerConfig
+from sprn.tracking.tracker import FILTERS, MODELS, TrackerConfig
 from sprn.trajectory import Shot
 
 _MISSING = object()
@@ -297,18 +297,41 @@ def _string_list(rd: _Reader, table: Mapping[str, Any], key: str) -> list[str]:
     return list(value)
 
 
+_TRACKER_LIMITS: dict[str, dict[str, Any]] = {
+    "ukf_alpha": {"positive": True, "hi": 1.0},
+    "ukf_kappa": {"lo": -5.999},
+    "gate_probability": {"positive": True, "hi": 1.0},
+    "sigma_inv_beta_m2_kg": {"positive": True},
+    "init_min_dt_s": {"positive": True},
+    "delete_after_s": {"positive": True},
+    "imm_boost_s": {"positive": True},
+    "imm_ballistic_s": {"positive": True},
+    "imm_reentry_s": {"positive": True},
+}
+_TRACKER_MIN_INT = {"ekf_iterations": 1, "init_min_fixes": 2, "init_components": 1, "delete_after_misses": 1}
+
+
 def _tracker(rd: _Reader, table: dict[str, Any]) -> TrackerConfig:
-    rd.only(table, {f.name for f in dataclasses.fields(TrackerConfig)}, "tracker.")
+    """``[tracker]``: every field of :class:`~sprn.tracking.TrackerConfig`, checked by its type."""
+    fields = {f.name: f for f in dataclasses.fields(TrackerConfig)}
+    rd.only(table, set(fields), "tracker.")
     base = TrackerConfig()
-    return TrackerConfig(
-        filter=rd.string(table, "filter", "tracker.", default=base.filter, choices=FILTERS),
-        q_m2_s3=rd.number(table, "q_m2_s3", "tracker.", default=base.q_m2_s3, lo=0.0),
-        init_min_dt_s=rd.number(table, "init_min_dt_s", "tracker.", default=base.init_min_dt_s, positive=True),
-        init_min_fixes=max(2, rd.integer(table, "init_min_fixes", "tracker.", default=base.init_min_fixes)),
-        gate_probability=rd.number(
-            table, "gate_probability", "tracker.", default=base.gate_probability, positive=True, hi=1.0
-        ),
-    )
+    kwargs: dict[str, Any] = {}
+    for name in table:
+        default = getattr(base, name)
+        if name == "filter":
+            kwargs[name] = rd.string(table, name, "tracker.", choices=FILTERS)
+        elif name == "model":
+            kwargs[name] = rd.string(table, name, "tracker.", choices=MODELS)
+        elif isinstance(default, int) and not isinstance(default, bool):
+            value = rd.integer(table, name, "tracker.")
+            least = _TRACKER_MIN_INT.get(name, 0)
+            if value < least:
+                raise rd.fail(f"tracker.{name}", value, f"an integer >= {least}")
+            kwargs[name] = value
+        else:
+            kwargs[name] = rd.number(table, name, "tracker.", **_TRACKER_LIMITS.get(name, {"lo": 0.0}))
+    return dataclasses.replace(base, **kwargs)
 
 
 def _link(rd: _Reader, table: Mapping[str, Any], path: str, base: Link) -> Link:

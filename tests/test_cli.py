@@ -93,3 +93,19 @@ def test_sites_and_coverage(tmp_path):
     assert proc.returncode == 0, proc.stderr
     header = out.read_text().splitlines()[0].split(",")
     assert header[:3] == ["lat_deg", "lon_deg", "n_sites"] and "mishelevka" in header
+
+
+def test_track_measurement_files(tmp_path):
+    data = ROOT / "tests" / "data" / "tracking"
+    out = tmp_path / "out"
+    proc = sprn("track", "--sites", data / "sites.csv", "--measurements", data / "measurements.csv", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "track.csv").read_text().startswith("t_s,x_m,y_m,z_m,vx_mps,vy_mps,vz_mps,p00")
+    assert (out / "impact.csv").read_text().splitlines()[0] == (
+        "t_s,lat_deg,lon_deg,t_impact_s,semi_major_km,semi_minor_km,orientation_deg"
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text((data / "measurements.csv").read_text().replace("\n", "\n1.0,nowhere,1,2,3\n", 1))
+    proc = sprn("track", "--sites", data / "sites.csv", "--measurements", bad, "--out", tmp_path / "o2")
+    assert proc.returncode == 2 and str(bad) in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o2").exists()

@@ -16,7 +16,7 @@ def nees(error: NDArray[np.float64], p: NDArray[np.float64]) -> NDArray[np.float
     """``e' P^-1 e`` for errors ``(..., n)`` and covariances ``(..., n, n)``."""
     e = np.asarray(error, dtype=float)
     sol = np.linalg.solve(p, e[..., None])[..., 0]
-    return np.sum(e * sol, axis=-1)
+    return np.asarray(np.sum(e * sol, axis=-1), dtype=np.float64)
 
 
 def chi2_band(dof: int, runs: int, confidence: float = 0.95) -> tuple[float, float]:

@@ -1,65 +1,294 @@
-"""Adapters between sprn's motion and measurement models and filterpy's filters.
+"""Adapters between sprn's motion and measurement models and filterpy's filters (stateful).
 
-The tracker talks to a filter through three calls: ``predict(dt)``, ``update(z, site, R)``
-and the ``x`` / ``P`` attributes. Each adapter owns one filterpy object (stateful).
+Every adapter has the same calls, so the tracker and the IMM need not know which
+filter they drive:
+
+* ``predict(dt_s)``: propagate the estimate;
+* ``innovation(z, site, r)``: the predicted measurement's residual ``y`` and covariance
+  ``S`` (for gating), with what the update needs to finish;
+* ``correct(innovation)``: the measurement update;
+* ``peek(dt_s)``: the estimate propagated without changing the filter;
+* ``x``, ``P``: the model's state (``model.dim``) and covariance.
+
+The measurement is ``z = (range, azimuth, elevation[, range rate])`` from
+:func:`sprn.radar.measurement.measure`, which sees only ``[r, v]``; azimuth residuals
+wrap into [-pi, pi).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
-from filterpy.kalman import ExtendedKalmanFilter
+from filterpy.kalman import MerweScaledSigmaPoints, unscented_transform
+from filterpy.kalman import update as kalman_update
 from numpy.typing import NDArray
 
 from sprn.radar.measurement import measure, measurement_jacobian, residual
 from sprn.radar.site import Site
-from sprn.tracking.models import BallisticModel
+from sprn.tracking.models import BallisticModel, JacobianCache, MotionModel
 
 FloatArray = NDArray[np.float64]
+TWO_PI = 2.0 * np.pi
+NEGLIGIBLE_Q = 1e-3
+"""Process noise below this share of every predicted variance leaves the moved sigma points valid."""
+
+
+@dataclass(frozen=True, slots=True)
+class Innovation:
+    """A measurement's residual against the prediction, and its covariance.
+
+    ``y`` (m,) and ``s`` (m x m) serve the gate; ``z``, ``z_pred``, ``r``, ``h`` (the
+    Jacobian, EKF) and ``pxz`` (the state-measurement cross-covariance, UKF) serve the
+    update.
+    """
+
+    y: FloatArray
+    s: FloatArray
+    z: FloatArray
+    z_pred: FloatArray
+    r: FloatArray
+    site: Site
+    h: FloatArray | None = None
+    pxz: FloatArray | None = None
+    s_inv: FloatArray | None = None
+
+    @property
+    def nis(self) -> float:
+        """Normalised innovation squared ``y' S^-1 y``."""
+        if self.s_inv is not None:
+            return float(self.y @ self.s_inv @ self.y)
+        return float(self.y @ np.linalg.solve(self.s, self.y))
+
+
+def measure_with_jacobian(site: Site, x: FloatArray, with_rr: bool) -> tuple[FloatArray, FloatArray]:
+    """``h(x)`` and ``dh/dx`` ((3|4) x ``x.size``) at one state, in one pass.
+
+    The same functions as :func:`sprn.radar.measurement.measure` and
+    :func:`~sprn.radar.measurement.measurement_jacobian` (the tests check they agree),
+    written in scalars for the EKF's inner loop.
+    """
+    rot = site.enu_rotation
+    d = x[:3] - site.r_ecef_m
+    e, n, u = (rot @ d).tolist()
+    horiz2 = e * e + n * n
+    horiz = math.sqrt(horiz2)
+    rng2 = horiz2 + u * u
+    rng = math.sqrt(rng2)
+    rows = 4 if with_rr else 3
+    z = np.empty(rows)
+    z[0] = rng
+    z[1] = math.atan2(e, n) % TWO_PI
+    z[2] = math.atan2(u, horiz)
+    jac = np.zeros((rows, x.size))
+    local = np.array([[e / rng, n / rng, u / rng], [n / horiz2, -e / horiz2, 0.0],
+                      [-e * u / (rng2 * horiz), -n * u / (rng2 * horiz), horiz / rng2]])
+    jac[:3, :3] = local @ rot
+    if with_rr:
+        los = d / rng
+        v = x[3:6]
+        z[3] = float(los @ v)
+        jac[3, :3] = (v - los * z[3]) / rng
+        jac[3, 3:6] = los
+    return z, jac
+
+
+def measurement_jacobian_full(site: Site, x: FloatArray, with_rr: bool) -> FloatArray:
+    """``dh/dx`` for a state of any model: the (3|4)x6 Jacobian padded with zero columns."""
+    jac = measurement_jacobian(site, x[:6], with_rr)
+    if x.size == 6:
+        return jac
+    out = np.zeros((jac.shape[0], x.size))
+    out[:, :6] = jac
+    return out
 
 
 class EkfAdapter:
-    """Extended Kalman filter on the ballistic model (stateful).
+    """Extended Kalman filter on any motion model (stateful).
 
-    Prediction uses :class:`BallisticModel` (nonlinear propagation of the mean, the
-    state-transition matrix for the covariance); the update is filterpy's
-    ``ExtendedKalmanFilter.update`` with the analytic measurement Jacobian and an
-    azimuth-wrapping residual.
+    Prediction linearises the model (:meth:`MotionModel.predict`: the mean by RK4, the
+    covariance by the state-transition matrix). The update is filterpy's Kalman
+    ``update`` (Joseph form) on the measurement linearised at the prediction: with
+    Jacobian ``H`` and residual ``y = z - h(x)`` (azimuth wrapped), filterpy is handed
+    ``z_lin = H x + y``, so that its ``z_lin - H x`` is exactly ``y``. With
+    ``iterations > 1`` it is the iterated EKF: Gauss-Newton on the maximum a posteriori
+    state, relinearising the measurement about each new estimate (Bell & Cathey, "The
+    iterated Kalman filter update as a Gauss-Newton method", IEEE TAC 38(2), 1993).
     """
 
-    def __init__(self, x0: FloatArray, p0: FloatArray, model: BallisticModel) -> None:
+    def __init__(self, x0: FloatArray, p0: FloatArray, model: MotionModel, iterations: int = 1) -> None:
         self.model = model
-        self._kf = ExtendedKalmanFilter(dim_x=6, dim_z=3)
-        self._kf.x = np.array(x0, dtype=float)
-        self._kf.P = np.array(p0, dtype=float)
+        self.iterations = max(1, int(iterations))
+        self._x = np.array(x0, dtype=float)
+        self._p = np.array(p0, dtype=float)
+        self._cache = JacobianCache() if isinstance(model, BallisticModel) else None
 
     @property
     def x(self) -> FloatArray:
-        return np.asarray(self._kf.x, dtype=float)
+        return self._x
 
     @property
-    def P(self) -> FloatArray:  # noqa: N802 - filter notation
-        return np.asarray(self._kf.P, dtype=float)
+    def P(self) -> FloatArray:
+        return self._p
+
+    def set_state(self, x: FloatArray, p: FloatArray) -> None:
+        """Replace the estimate (IMM mixing)."""
+        self._x, self._p = np.array(x, dtype=float), np.array(p, dtype=float)
 
     def predict(self, dt_s: float) -> None:
         """Propagate the estimate by ``dt_s`` seconds."""
-        self._kf.x, self._kf.P = self.model.predict(self.x, self.P, dt_s)
+        if self._cache is not None:
+            assert isinstance(self.model, BallisticModel)
+            self._x, self._p = self.model.predict(self._x, self._p, dt_s, self._cache)
+        else:
+            self._x, self._p = self.model.predict(self._x, self._p, dt_s)
 
-    def innovation(self, z: FloatArray, site: Site, r: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Innovation ``y`` and its covariance ``S`` for a measurement, before updating."""
-        with_rr = z.size == 4
-        h = measurement_jacobian(site, self.x, with_rr)
-        y = residual(z, measure(site, self.x, with_rr))
-        return y, h @ self.P @ h.T + r
+    def peek(self, dt_s: float) -> tuple[FloatArray, FloatArray]:
+        """The estimate propagated by ``dt_s`` (s), leaving the filter as it is."""
+        return self.model.predict(self._x, self._p, dt_s)
 
-    def update(self, z: FloatArray, site: Site, r: FloatArray) -> None:
-        """Correct the estimate with measurement ``z`` of covariance ``r`` from ``site``."""
-        with_rr = z.size == 4
-        self._kf.dim_z = z.size
-        self._kf.update(
-            z,
-            HJacobian=lambda x: measurement_jacobian(site, x, with_rr),
-            Hx=lambda x: measure(site, x, with_rr),
-            R=r,
-            residual=residual,
-        )
-        self._kf.P = 0.5 * (self._kf.P + self._kf.P.T)
+    def innovation(self, z: FloatArray, site: Site, r: FloatArray) -> Innovation:
+        """Residual and covariance of measurement ``z`` (noise ``r``) from ``site``."""
+        z = np.asarray(z, dtype=float)
+        z_pred, h = measure_with_jacobian(site, self._x, z.size == 4)
+        return Innovation(y=residual(z, z_pred), s=h @ self._p @ h.T + r, z=z, z_pred=z_pred, r=r, site=site, h=h)
+
+    def correct(self, inn: Innovation) -> None:
+        """Update with the measurement of ``inn`` (from :meth:`innovation` at this prediction)."""
+        if self.iterations > 1:
+            self._iterated(inn)
+            return
+        h = inn.h
+        assert h is not None
+        x, p = kalman_update(self._x, self._p, h @ self._x + inn.y, inn.r, h)
+        self._x, self._p = x, 0.5 * (p + p.T)
+
+    def _iterated(self, inn: Innovation) -> None:
+        """Iterated update: ``x_{i+1} = x + K_i (z - h(x_i) - H_i (x - x_i))``, ``K_i`` from ``H_i``."""
+        x0, p0 = self._x, self._p
+        with_rr = inn.z.size == 4
+        xi = x0
+        for _ in range(self.iterations):
+            z_i, h = measure_with_jacobian(inn.site, xi, with_rr)
+            x_next, p = kalman_update(x0, p0, h @ x0 + residual(inn.z, z_i) - h @ (x0 - xi), inn.r, h)
+            done = float(np.max(np.abs(x_next - xi))) < 1e-6 * max(1.0, float(np.max(np.abs(xi))))
+            xi = x_next
+            if done:
+                break
+        self._x, self._p = xi, 0.5 * (p + p.T)
+
+
+def matrix_root(a: FloatArray) -> FloatArray:
+    """``U`` with ``U' U = a`` (its rows are sigma-point offsets): the transposed Cholesky
+    factor, or, when round-off has made ``a`` indefinite, the eigen-decomposition with the
+    negative eigenvalues clipped to zero."""
+    try:
+        return np.asarray(np.linalg.cholesky(a).T, dtype=np.float64)
+    except np.linalg.LinAlgError:
+        vals, vecs = np.linalg.eigh(0.5 * (a + a.T))
+        return np.asarray((vecs * np.sqrt(np.clip(vals, 0.0, None))).T, dtype=np.float64)
+
+
+class UkfAdapter:
+    """Unscented Kalman filter on any motion model, sigma points propagated at once (stateful).
+
+    Scaled sigma points and weights from filterpy's ``MerweScaledSigmaPoints`` (Van der
+    Merwe 2004) and moments from its ``unscented_transform``; the ``2n + 1`` sigma points
+    go through the motion model in one vectorised integration and through
+    :func:`~sprn.radar.measurement.measure` in one call. Sigma points are drawn afresh for
+    the update from the predicted mean and covariance, so they carry the process noise,
+    unless that noise is negligible (free flight), when the moved points themselves are
+    used, as filterpy's own ``UnscentedKalmanFilter`` does.
+
+    Defaults ``alpha = 1, beta = 2, kappa = 0``: the points sit at ``sqrt(n)`` standard
+    deviations with mean weights ``1 / 2n`` (the spherical cubature rule, Arasaratnam &
+    Haykin, IEEE TAC 54(6), 2009), spread wide enough to feel the curvature of range
+    over a cross-range uncertainty of tens of kilometres; ``beta = 2`` adds the centre
+    point's term that is exact for the fourth moment of a Gaussian. A small ``alpha``
+    would sample only the immediate neighbourhood of the mean, where the measurement
+    is nearly linear, and so repeat the EKF's error.
+    """
+
+    def __init__(
+        self,
+        x0: FloatArray,
+        p0: FloatArray,
+        model: MotionModel,
+        alpha: float = 1.0,
+        beta: float = 2.0,
+        kappa: float = 0.0,
+    ) -> None:
+        self.model = model
+        self.points = MerweScaledSigmaPoints(model.dim, alpha=alpha, beta=beta, kappa=kappa, sqrt_method=matrix_root)
+        self._spread = alpha**2 * (model.dim + kappa)  # n + lambda, filterpy's scaling of P
+        self._x = np.array(x0, dtype=float)
+        self._p = np.array(p0, dtype=float)
+        self._moved: FloatArray | None = None
+
+    @property
+    def x(self) -> FloatArray:
+        return self._x
+
+    @property
+    def P(self) -> FloatArray:
+        return self._p
+
+    def set_state(self, x: FloatArray, p: FloatArray) -> None:
+        """Replace the estimate (IMM mixing)."""
+        self._x, self._p = np.array(x, dtype=float), np.array(p, dtype=float)
+        self._moved = None
+
+    def sigma_points(self, x: FloatArray, p: FloatArray) -> FloatArray:
+        """filterpy's ``MerweScaledSigmaPoints.sigma_points`` in one array operation.
+
+        ``[x, x + U_k, x - U_k]`` with ``U' U = (n + lambda) P``: the same points in
+        the same order (the tests check it), without filterpy's loop over the rows.
+        """
+        root = matrix_root(self._spread * p)
+        return np.concatenate([x[None, :], x + root, x - root])
+
+    def _moments_after(self, dt_s: float) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+        """Predicted mean, covariance and, if they still represent it, the moved sigma points.
+
+        The moved points stand for the prediction when the process noise adds less than
+        :data:`NEGLIGIBLE_Q` to every variance (free flight); otherwise the update draws
+        new ones from the predicted mean and covariance, so that they carry the noise.
+        """
+        moved = self.model.propagate(self.sigma_points(self._x, self._p), dt_s)
+        q = self.model.process_noise(self._x, dt_s)
+        x, p = unscented_transform(moved, self.points.Wm, self.points.Wc, q)
+        p = 0.5 * (p + p.T)
+        keep = bool(np.all(np.diag(q) <= NEGLIGIBLE_Q * np.diag(p)))
+        return x, p, moved if keep else None
+
+    def predict(self, dt_s: float) -> None:
+        """Propagate the estimate by ``dt_s`` seconds."""
+        self._x, self._p, self._moved = self._moments_after(dt_s)
+
+    def peek(self, dt_s: float) -> tuple[FloatArray, FloatArray]:
+        """The estimate propagated by ``dt_s`` (s), leaving the filter as it is."""
+        x, p, _ = self._moments_after(dt_s)
+        return x, p
+
+    def innovation(self, z: FloatArray, site: Site, r: FloatArray) -> Innovation:
+        """Residual and covariance of measurement ``z`` (noise ``r``) from ``site``."""
+        z = np.asarray(z, dtype=float)
+        sig = self._moved if self._moved is not None else self.sigma_points(self._x, self._p)
+        zs = measure(site, sig[:, :6], z.size == 4)
+        # Unwrap the sigma points' azimuths around the central one so plain sums are circular means.
+        zs[:, 1] = zs[0, 1] + (zs[:, 1] - zs[0, 1] + np.pi) % TWO_PI - np.pi
+        z_pred, s = unscented_transform(zs, self.points.Wm, self.points.Wc, r)
+        s = 0.5 * (s + s.T)
+        pxz = (self.points.Wc[:, None] * (sig - self._x)).T @ (zs - z_pred)
+        return Innovation(y=residual(z, z_pred), s=s, z=z, z_pred=z_pred, r=r, site=site, pxz=pxz,
+                          s_inv=np.linalg.inv(s))
+
+    def correct(self, inn: Innovation) -> None:
+        """Update with the measurement of ``inn`` (from :meth:`innovation` at this prediction)."""
+        assert inn.pxz is not None and inn.s_inv is not None
+        k = inn.pxz @ inn.s_inv
+        self._x = self._x + k @ inn.y
+        p = self._p - k @ inn.s @ k.T
+        self._p = 0.5 * (p + p.T)
+        self._moved = None

@@ -1,24 +1,105 @@
-"""Track initiation: a state and covariance from the first few position fixes.
+"""Track initiation: a state and covariance from the first fixes of a target.
 
-Two fixes give a velocity by differencing; more fixes, over a longer span, give a
-weighted least-squares fit of a ballistic arc. Early-warning radars measure angles to a
-few milliradians at thousands of kilometres, so a two-point velocity over one revisit is
-off by kilometres per second: far outside what an extended Kalman filter can linearise
-about. The tracker therefore waits for a span of fixes (``init_min_dt_s``) and fits.
+A batch estimate from a span of fixes (one site or several), in three steps:
+
+1. **First guess**: a weighted least-squares fit of the ballistic arc to the fixes
+   converted to ECEF positions (:func:`least_squares_state`).
+2. **Maximum a posteriori fit in measurement space** (:func:`batch_map`): Gauss-Newton
+   with Levenberg-Marquardt damping on the residuals of range, azimuth and elevation
+   themselves, with the state-transition matrices of the filter's motion model and a
+   Gaussian prior on the model's extra components (thrust acceleration, inverse
+   ballistic coefficient). Its covariance is the inverse of the information matrix
+   (the Laplace approximation of the posterior).
+3. **Posterior by importance sampling** (:func:`posterior_sample`), when the
+   Laplace approximation cannot be trusted. An early-warning radar at VHF measures
+   range to ~150 m but angles only to 5-20 mrad: at 3,000 km a fix is a curved shell
+   ~150 m thick and ~50 km wide. The range curvature across the cross-range
+   uncertainty ``sigma_c`` is ``sigma_c^2 / 2R``; when it is comparable with the range
+   noise the likelihood is banana-shaped, the MAP state is biased away from the
+   posterior mean and the Hessian's covariance is too small in the directions that
+   matter (Lerro & Bar-Shalom, "Tracking with debiased consistent converted
+   measurements versus EKF", IEEE TAES 29(3), 1993, give the single-fix condition
+   ``R sigma_theta^2 / sigma_R < 0.4``). :func:`nonlinearity_index` measures
+   ``sigma_c^2 / (R sigma_R)`` of the fit at each fix; above ``threshold`` the posterior
+   mean and covariance are computed by importance sampling of the exact likelihood
+   (a Student-t proposal around the MAP, Sobol points, a few adaptive rounds; Cappé et
+   al., "Population Monte Carlo", J. Comput. Graph. Stat. 13(4), 2004). The posterior
+   mean with the posterior covariance has an expected NEES equal to the state
+   dimension whatever the posterior's shape, which is what a consistent filter needs
+   to start from. The sample is also split into a Gaussian mixture
+   (:func:`split_sample`) for a Gaussian-sum filter, whose components are each narrow
+   enough across the line of sight for the filter's Gaussian approximations to hold
+   (Alspach & Sorenson, "Nonlinear Bayesian estimation using Gaussian sum
+   approximations", IEEE TAC 17(4), 1972; Horwood, Aragon & Poore, "Gaussian sum
+   filters for space surveillance", J. Guid. Control Dyn. 34(6), 2011).
+
+Range rate is left out of the batch: it is bilinear in position and velocity errors
+(``|dr_perp| |dv_perp| / R``), which at initiation makes its likelihood a thin ring in
+velocity space. The filter uses it once the track is tight enough
+(:meth:`sprn.tracking.tracker.Tracker` applies the guard).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import special, stats
+from scipy.stats import qmc
 
 from sprn import dynamics
-from sprn.radar.measurement import Detection, position_from_measurement
+from sprn.radar.measurement import (
+    Detection,
+    measure,
+    position_from_measurement,
+    residual,
+)
 from sprn.radar.site import Site
+from sprn.tracking.filters import matrix_root, measurement_jacobian_full
+from sprn.tracking.models import MotionModel
 
 FloatArray = NDArray[np.float64]
+PROPOSAL_DOF = 4.0
+"""Degrees of freedom of the Student-t proposal: heavy tails cover a banana's arms."""
+PROPOSAL_SCALE = 1.5
+"""Proposal scale over the Laplace covariance: wider than the target, as IS needs."""
+MIN_ESS = 50.0
+"""Below this effective sample size the Laplace fit is kept (the sample would be noisier)."""
+CONVERGED_STEP = 1e-6
+"""The fit has converged when a step's squared length in posterior sigmas is below this."""
+MIN_COMPONENT_ESS = 10.0
+"""Effective sample size per dimension below which a mixture component is not formed."""
+SOBOL_SEED = 20170514
+"""Fixed scrambling of the Sobol points: initiation is deterministic, runs reproducible."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Initiation:
+    """An initial state and covariance, and how they were obtained.
+
+    ``method`` is ``"laplace"`` (MAP and inverse information) or ``"importance"``
+    (posterior moments by importance sampling); ``index`` the nonlinearity index of the
+    fit, ``ess`` the effective sample size (NaN without sampling) and ``log_evidence``
+    the Laplace estimate of the log marginal likelihood of the fixes under the model,
+    up to a constant common to all models (the IMM's initial mode weights);
+    ``components`` the Gaussian mixture ``(weight, x, p)`` the posterior is split into
+    (one component, ``(1, x, p)``, unless the posterior was sampled):
+    ``-chi2_min / 2 + log det(P) / 2 - log det(P_prior) / 2`` (MacKay, *Information
+    Theory, Inference, and Learning Algorithms*, 2003, ch. 28).
+    """
+
+    t_s: float
+    x: FloatArray
+    p: FloatArray
+    method: str
+    index: float
+    log_evidence: float = float("nan")
+    ess: float = float("nan")
+    components: tuple[tuple[float, FloatArray, FloatArray], ...] = ()
 
 
 def position_covariance(site: Site, z: FloatArray, r: FloatArray) -> FloatArray:
@@ -33,51 +114,25 @@ def position_covariance(site: Site, z: FloatArray, r: FloatArray) -> FloatArray:
         ]
     )
     jac = site.enu_rotation.T @ d_enu
-    return jac @ r[:3, :3] @ jac.T
-
-
-def two_point_state(
-    first: Detection, second: Detection, sites: Mapping[str, Site]
-) -> tuple[FloatArray, FloatArray]:
-    """State and covariance at ``second.t_s`` from two position fixes.
-
-    ``v2 = (r2 - r1) / dt + a(r2) dt / 2``, the second-order correction for the ballistic
-    acceleration over the interval; the covariance is the exact linear propagation of
-    the two independent fixes' covariances.
-    """
-    s1, s2 = sites[first.site], sites[second.site]
-    r1 = position_from_measurement(s1, first.z)
-    r2 = position_from_measurement(s2, second.z)
-    dt = second.t_s - first.t_s
-    p1 = position_covariance(s1, first.z, first.covariance)
-    p2 = position_covariance(s2, second.z, second.covariance)
-    v2 = (r2 - r1) / dt
-    accel = dynamics.ballistic_derivative(np.concatenate([r2, v2]))[3:]
-    x = np.concatenate([r2, v2 + 0.5 * accel * dt])
-    p = np.zeros((6, 6))
-    p[:3, :3] = p2
-    p[:3, 3:] = p2 / dt
-    p[3:, :3] = p2 / dt
-    p[3:, 3:] = (p1 + p2) / dt**2
-    return x, p
+    return np.asarray(jac @ r[:3, :3] @ jac.T, dtype=np.float64)
 
 
 def least_squares_state(
     fixes: Sequence[Detection], sites: Mapping[str, Site], iterations: int = 3
 ) -> tuple[FloatArray, FloatArray]:
-    """State and covariance at the last fix's time from a batch fit of all fixes.
+    """First guess: the ballistic arc through the fixes converted to ECEF positions.
 
-    Gauss-Newton on the ballistic model itself: the state at the last fix is propagated
+    Gauss-Newton on the vacuum ballistic model: the state at the last fix is propagated
     back to every fix with its state-transition matrix, and the position residuals,
-    weighted by the inverse of each fix's position covariance, are minimised. The first
-    guess is a straight line through the first and last fixes. The covariance is the
-    inverse of the normal matrix (the Cramer-Rao bound of the batch).
+    weighted by the inverse of each fix's linearised position covariance, are minimised
+    from a straight line through the first and last fixes. Biased when the conversion
+    is nonlinear (see the module notes); :func:`batch_map` starts from it.
     """
     order = sorted(fixes, key=lambda f: f.t_s, reverse=True)
     pos = np.array([position_from_measurement(sites[f.site], f.z) for f in order])
-    weights = [np.linalg.inv(position_covariance(sites[f.site], f.z, f.covariance)) for f in order]
+    weights = [np.linalg.pinv(position_covariance(sites[f.site], f.z, f.covariance)) for f in order]
     span = order[0].t_s - order[-1].t_s
-    x = np.concatenate([pos[0], (pos[0] - pos[-1]) / span])
+    x = np.concatenate([pos[0], (pos[0] - pos[-1]) / max(span, 1e-3)])
     normal = np.eye(6)
     for _ in range(iterations):
         normal = np.zeros((6, 6))
@@ -90,6 +145,285 @@ def least_squares_state(
             h = phi[:3]
             normal += h.T @ w @ h
             rhs += h.T @ w @ (p - xi[:3])
-        x = x + np.linalg.solve(normal, rhs)
-    cov = np.linalg.inv(normal)
+        x = x + np.linalg.lstsq(normal, rhs, rcond=None)[0]
+    cov = np.linalg.pinv(normal)
     return x, 0.5 * (cov + cov.T)
+
+
+def _residuals_and_jacobian(
+    x: FloatArray, fixes: Sequence[Detection], sites: Mapping[str, Site], model: MotionModel
+) -> tuple[FloatArray, FloatArray, list[FloatArray]]:
+    """Whitened residuals, their Jacobian w.r.t. the state at the latest fix, and the STMs."""
+    order = sorted(fixes, key=lambda f: f.t_s, reverse=True)
+    res, jac, phis = [], [], []
+    xi, phi, t_prev = x.copy(), np.eye(x.size), order[0].t_s
+    for f in order:
+        xi, step = model.transition(xi, f.t_s - t_prev)
+        phi = step @ phi
+        t_prev = f.t_s
+        site = sites[f.site]
+        w = 1.0 / f.sigma[:3]
+        res.append(w * residual(f.z[:3], measure(site, xi[:6])))
+        jac.append(w[:, None] * (measurement_jacobian_full(site, xi, False) @ phi))
+        phis.append(phi)
+    return np.concatenate(res), np.vstack(jac), phis
+
+
+def batch_map(
+    fixes: Sequence[Detection],
+    sites: Mapping[str, Site],
+    model: MotionModel,
+    x_start: FloatArray,
+    prior_mean: FloatArray,
+    prior_cov: FloatArray,
+    iterations: int = 30,
+) -> tuple[FloatArray, FloatArray, float]:
+    """MAP state at the latest fix, its Laplace covariance and the cost there (see the module notes).
+
+    ``x_start`` is the first guess of the model's state; ``prior_mean`` and ``prior_cov``
+    the Gaussian prior of its components after the sixth (empty for the ballistic
+    model). The cost is the chi-square of the whitened residuals plus the prior's
+    quadratic form. Levenberg-Marquardt: a step that raises the cost is retried with more
+    damping (Nocedal & Wright, *Numerical Optimization*, 2006, sec. 10.3).
+    """
+    n_extra = model.dim - 6
+    prior_info = np.linalg.inv(prior_cov) if n_extra else np.zeros((0, 0))
+
+    def cost_parts(x: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        r, j, _ = _residuals_and_jacobian(x, fixes, sites, model)
+        info = j.T @ j
+        grad = j.T @ r
+        cost = float(r @ r)
+        if n_extra:
+            d = x[6:] - prior_mean
+            cost += float(d @ prior_info @ d)
+            info[6:, 6:] += prior_info
+            grad[6:] -= prior_info @ d
+        return cost, info, grad
+
+    x = np.array(x_start, dtype=float)
+    cost, info, grad = cost_parts(x)
+    damping = 0.0
+    for _ in range(iterations):
+        scale = np.diag(np.diag(info))
+        step = np.linalg.lstsq(info + damping * scale, grad, rcond=None)[0]
+        if float(step @ info @ step) < CONVERGED_STEP:
+            break
+        new_cost, new_info, new_grad = cost_parts(x + step)
+        if new_cost <= cost:
+            x = x + step
+            cost, info, grad = new_cost, new_info, new_grad
+            damping = damping / 10.0 if damping > 1e-6 else 0.0
+        else:
+            damping = 1e-3 if damping == 0.0 else damping * 10.0
+    cov = np.linalg.pinv(info)
+    return x, 0.5 * (cov + cov.T), cost
+
+
+def nonlinearity_index(
+    fixes: Sequence[Detection], sites: Mapping[str, Site], model: MotionModel, x: FloatArray, p: FloatArray
+) -> float:
+    """Largest ``sigma_c^2 / (R sigma_R)`` over the fixes for the fit ``(x, p)``.
+
+    ``sigma_c^2`` is the largest variance of the fit's position across the line of sight
+    at the fix (its covariance carried back by the state-transition matrix): twice the
+    index is the range curvature over one cross-range sigma in units of the range noise.
+    """
+    _, _, phis = _residuals_and_jacobian(x, fixes, sites, model)
+    order = sorted(fixes, key=lambda f: f.t_s, reverse=True)
+    worst = 0.0
+    xi, t_prev = x.copy(), order[0].t_s
+    for f, phi in zip(order, phis):
+        xi = model.propagate(xi, f.t_s - t_prev)
+        t_prev = f.t_s
+        los = xi[:3] - sites[f.site].r_ecef_m
+        rng = float(np.linalg.norm(los))
+        u = los / rng
+        proj = np.eye(3) - np.outer(u, u)
+        pp = phi[:3] @ p @ phi[:3].T
+        cross = float(np.linalg.eigvalsh(proj @ pp @ proj)[-1])
+        worst = max(worst, cross / (rng * float(f.sigma[0])))
+    return worst
+
+
+@functools.lru_cache(maxsize=8)
+def _proposal_draws(dim: int, samples: int) -> tuple[FloatArray, FloatArray]:
+    """Standard normal vectors and chi-square(nu)/nu scales from scrambled Sobol points."""
+    u = qmc.Sobol(d=dim + 1, scramble=True, seed=SOBOL_SEED).random(samples)
+    u = np.clip(u, 1e-12, 1.0 - 1e-12)
+    normal = special.ndtri(u[:, :dim])
+    scale = stats.chi2.ppf(u[:, dim], PROPOSAL_DOF) / PROPOSAL_DOF
+    normal.setflags(write=False)
+    scale.setflags(write=False)
+    return normal, scale
+
+
+def log_likelihood(
+    states: FloatArray, t_s: float, fixes: Sequence[Detection], sites: Mapping[str, Site], model: MotionModel
+) -> FloatArray:
+    """Log-likelihood of (range, az, el) fixes for states ``(m, dim)`` at ``t_s``, all at once."""
+    x = np.array(states, dtype=float)
+    out = np.zeros(x.shape[0])
+    t_prev = t_s
+    for f in sorted(fixes, key=lambda f: f.t_s, reverse=True):
+        x = model.propagate(x, f.t_s - t_prev)
+        t_prev = f.t_s
+        y = residual(f.z[:3], measure(sites[f.site], x[:, :6])) / f.sigma[:3]
+        out -= 0.5 * np.sum(y * y, axis=1)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class WeightedSample:
+    """Points ``(m, dim)`` and their normalised importance weights, with the effective sample size."""
+
+    x: FloatArray
+    w: FloatArray
+    ess: float
+
+    def moments(self) -> tuple[FloatArray, FloatArray]:
+        """Weighted mean and covariance."""
+        mean = self.w @ self.x
+        dev = self.x - mean
+        cov = (self.w[:, None] * dev).T @ dev
+        return mean, 0.5 * (cov + cov.T)
+
+
+def posterior_sample(
+    fixes: Sequence[Detection],
+    sites: Mapping[str, Site],
+    model: MotionModel,
+    x_map: FloatArray,
+    p_map: FloatArray,
+    prior_mean: FloatArray,
+    prior_cov: FloatArray,
+    samples: int = 4096,
+    rounds: int = 4,
+) -> WeightedSample:
+    """A weighted sample of the posterior by adaptive importance sampling.
+
+    The target is the likelihood of the fixes times the prior on the extra components
+    (flat on position and velocity). Each round draws from a Student-t around the
+    current mean with :data:`PROPOSAL_SCALE` times the current covariance and moves both
+    to the weighted moments (population Monte Carlo). A round whose effective sample
+    size is below twice the dimension has too few points to estimate a covariance from:
+    the next one keeps the mean it found and quadruples the covariance instead.
+    """
+    t_ref = max(f.t_s for f in fixes)
+    dim = x_map.size
+    normal, chi = _proposal_draws(dim, samples)
+    std = normal / np.sqrt(chi)[:, None]
+    log_q = -0.5 * (PROPOSAL_DOF + dim) * np.log1p(np.sum(std * std, axis=1) / PROPOSAL_DOF)
+    mean, cov = np.array(x_map, dtype=float), np.array(p_map, dtype=float)
+    prior_info = np.linalg.inv(prior_cov) if dim > 6 else None
+    sample = WeightedSample(x=np.array(x_map, dtype=float)[None], w=np.ones(1), ess=0.0)
+    for _ in range(rounds):
+        xs = mean + std @ matrix_root(PROPOSAL_SCALE**2 * cov)
+        log_w = log_likelihood(xs, t_ref, fixes, sites, model) - log_q
+        if prior_info is not None:
+            d = xs[:, 6:] - prior_mean
+            log_w -= 0.5 * np.einsum("ij,jk,ik->i", d, prior_info, d)
+        w = np.exp(log_w - np.max(log_w))
+        w /= np.sum(w)
+        sample = WeightedSample(x=xs, w=w, ess=float(1.0 / np.sum(w * w)))
+        if sample.ess < 2.0 * dim:
+            mean = w @ xs
+            cov = 4.0 * cov
+            continue
+        mean, cov = sample.moments()
+    return sample
+
+
+def split_sample(sample: WeightedSample, components: int) -> list[tuple[float, FloatArray, FloatArray]]:
+    """A Gaussian mixture ``[(weight, mean, cov), ...]`` with the sample's mean and covariance.
+
+    Weighted k-means (Lloyd's algorithm) in coordinates whitened by the sample
+    covariance, started from slices along its principal axis (a banana's length). A
+    cluster with less than :data:`MIN_COMPONENT_ESS` times the dimension in effective
+    sample size is too thin to estimate a covariance from: its points join the nearest
+    other cluster. Each component's moments are its cluster's, so the mixture's mean
+    and covariance are exactly the sample's (law of total covariance).
+    """
+    mean, cov = sample.moments()
+    dim = mean.size
+    k_max = min(components, int(sample.ess // (MIN_COMPONENT_ESS * dim)))
+    if k_max <= 1:
+        return [(1.0, mean, cov)]
+    z = np.linalg.solve(np.linalg.cholesky(cov), (sample.x - mean).T).T
+    w = sample.w
+    _, vecs = np.linalg.eigh((w[:, None] * z).T @ z)
+    axis = vecs[:, -1]
+    proj = z @ axis
+    order = np.argsort(proj)
+    cdf = np.cumsum(w[order])
+    centres = np.outer([proj[order][min(int(np.searchsorted(cdf, (k + 0.5) / k_max)), len(z) - 1)]
+                        for k in range(k_max)], axis)
+    labels = _lloyd(z, w, centres)
+    while True:
+        ess = np.array([_ess(w[labels == k]) for k in range(len(centres))])
+        thin = int(np.argmin(ess))
+        if ess[thin] >= MIN_COMPONENT_ESS * dim or len(centres) == 1:
+            break
+        centres = np.delete(centres, thin, axis=0)
+        labels = _lloyd(z, w, centres)
+    out = []
+    for k in range(len(centres)):
+        sel = labels == k
+        wk = float(w[sel].sum())
+        part = WeightedSample(x=sample.x[sel], w=w[sel] / wk, ess=0.0)
+        out.append((wk, *part.moments()))
+    return out
+
+
+def _ess(w: FloatArray) -> float:
+    total = float(np.sum(w))
+    return total * total / float(np.sum(w * w)) if total > 0.0 else 0.0
+
+
+def _lloyd(z: FloatArray, w: FloatArray, centres: FloatArray, iterations: int = 20) -> NDArray[np.int_]:
+    """Weighted Lloyd iterations from ``centres`` (updated in place); the final labels."""
+    labels = np.zeros(len(z), dtype=int)
+    for _ in range(iterations):
+        labels = np.argmin(((z[:, None, :] - centres[None]) ** 2).sum(axis=-1), axis=1)
+        for k in range(len(centres)):
+            sel = labels == k
+            if w[sel].sum() > 0.0:
+                centres[k] = w[sel] @ z[sel] / w[sel].sum()
+    return labels
+
+
+def initiate(
+    fixes: Sequence[Detection],
+    sites: Mapping[str, Site],
+    model: MotionModel,
+    prior_mean: FloatArray,
+    prior_cov: FloatArray,
+    samples: int = 4096,
+    threshold: float = 0.1,
+    components: int = 1,
+) -> Initiation:
+    """A consistent initial state of ``model`` at the latest fix (see the module notes).
+
+    ``samples = 0`` never samples; ``threshold`` is the nonlinearity index above which
+    the posterior is sampled rather than taken from the Laplace fit; ``components`` the
+    number of Gaussians the sampled posterior is split into for a Gaussian-sum filter
+    (``Initiation.components``).
+    """
+    x6, _ = least_squares_state(fixes, sites)
+    start = np.concatenate([x6, prior_mean])
+    x, p, cost = batch_map(fixes, sites, model, start, prior_mean, prior_cov)
+    t_ref = max(f.t_s for f in fixes)
+    index = nonlinearity_index(fixes, sites, model, x, p)
+    evidence = -0.5 * cost + 0.5 * float(np.linalg.slogdet(p)[1])
+    if model.dim > 6:
+        evidence -= 0.5 * float(np.linalg.slogdet(prior_cov)[1])
+    laplace = Initiation(t_s=t_ref, x=x, p=p, method="laplace", index=index, log_evidence=evidence,
+                         components=((1.0, x, p),))
+    if samples <= 0 or index <= threshold:
+        return laplace
+    sample = posterior_sample(fixes, sites, model, x, p, prior_mean, prior_cov, samples)
+    if sample.ess < MIN_ESS:
+        return dataclasses.replace(laplace, ess=sample.ess)
+    xm, pm = sample.moments()
+    return Initiation(t_s=t_ref, x=xm, p=pm, method="importance", index=index, log_evidence=evidence,
+                      ess=sample.ess, components=tuple(split_sample(sample, components)))

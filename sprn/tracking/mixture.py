@@ -1,0 +1,157 @@
+"""Gaussian mixtures of filters: the Gaussian-sum filter, and what it shares with the IMM.
+
+A Gaussian-sum filter runs one filter per mixture component and weighs the components
+by their measurement likelihoods (Alspach & Sorenson, "Nonlinear Bayesian estimation
+using Gaussian sum approximations", IEEE TAC 17(4), 1972). Started from a posterior
+split across its long axis (:func:`sprn.tracking.initiation.split_sample`), each
+component is narrow enough for its own filter's Gaussian approximation, where one
+Gaussian over a banana-shaped posterior is not. Components whose weight falls below
+:data:`PRUNE_WEIGHT` are dropped, and pairs that have become alike are merged by moment
+matching when Runnalls' bound on the Kullback-Leibler cost of the merge is below
+:data:`MERGE_COST` (Runnalls, "Kullback-Leibler approach to Gaussian mixture
+reduction", IEEE TAES 43(3), 2007): as the track tightens the mixture collapses to one
+filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sprn.radar.measurement import residual
+from sprn.radar.site import Site
+from sprn.tracking.filters import EkfAdapter, Innovation, UkfAdapter
+
+FloatArray = NDArray[np.float64]
+Adapter = EkfAdapter | UkfAdapter
+PRUNE_WEIGHT = 1e-6
+"""Components lighter than this are dropped (their share of any moment is negligible)."""
+MERGE_COST = 1e-3
+"""Runnalls' bound (nats) below which two components are merged into one."""
+
+
+@dataclass(frozen=True, slots=True)
+class MixtureInnovation:
+    """The components' innovations and their moment-matched mixture (``y``, ``s``) for the gate."""
+
+    y: FloatArray
+    s: FloatArray
+    modes: tuple[Innovation, ...]
+
+    @property
+    def nis(self) -> float:
+        return float(self.y @ np.linalg.solve(self.s, self.y))
+
+
+def mixture_innovation(
+    weights: FloatArray, modes: Sequence[Innovation], z: FloatArray
+) -> MixtureInnovation:
+    """The predicted measurement's mixture, moment matched, and the residual of ``z`` from it."""
+    ref = modes[0].z_pred
+    z_mean = ref + sum(w * residual(m.z_pred, ref) for w, m in zip(weights, modes))
+    s = sum(w * (m.s + np.outer(residual(m.z_pred, z_mean), residual(m.z_pred, z_mean)))
+            for w, m in zip(weights, modes))
+    return MixtureInnovation(y=residual(np.asarray(z, dtype=float), z_mean), s=np.asarray(s), modes=tuple(modes))
+
+
+def log_gauss(y: FloatArray, s: FloatArray) -> float:
+    """Log density of ``N(0, s)`` at ``y``."""
+    _, logdet = np.linalg.slogdet(s)
+    return float(-0.5 * (y @ np.linalg.solve(s, y) + logdet + y.size * np.log(2.0 * np.pi)))
+
+
+def combine(w: FloatArray, parts: Sequence[tuple[FloatArray, FloatArray]]) -> tuple[FloatArray, FloatArray]:
+    """Mean and covariance of a mixture (law of total covariance)."""
+    x = sum(wi * xi for wi, (xi, _) in zip(w, parts))
+    p = sum(wi * (pi + np.outer(xi - x, xi - x)) for wi, (xi, pi) in zip(w, parts))
+    p = np.asarray(p)
+    return np.asarray(x), 0.5 * (p + p.T)
+
+
+def merge_cost(wi: float, xi: FloatArray, pi: FloatArray, wj: float, xj: FloatArray, pj: FloatArray) -> float:
+    """Runnalls' upper bound on the KL discrepancy of merging two weighted components (nats)."""
+    w = wi + wj
+    _, p = combine(np.array([wi / w, wj / w]), [(xi, pi), (xj, pj)])
+    logdet = [float(np.linalg.slogdet(m)[1]) for m in (p, pi, pj)]
+    return 0.5 * (w * logdet[0] - wi * logdet[1] - wj * logdet[2])
+
+
+class GaussianSumAdapter:
+    """A Gaussian-sum filter over component filters of one model (stateful).
+
+    ``x`` and ``P`` are the mixture's mean and covariance; ``model`` the components'
+    motion model.
+    """
+
+    def __init__(self, filters: Sequence[Adapter], weights: Sequence[float]) -> None:
+        if not filters:
+            raise ValueError("a Gaussian sum needs at least one component")
+        self.filters = list(filters)
+        self.weights = np.asarray(weights, dtype=float) / float(np.sum(weights))
+        self.model = self.filters[0].model
+
+    @property
+    def x(self) -> FloatArray:
+        return self.combined()[0]
+
+    @property
+    def P(self) -> FloatArray:
+        return self.combined()[1]
+
+    def combined(self) -> tuple[FloatArray, FloatArray]:
+        """The mixture's mean and covariance (moment matched)."""
+        if len(self.filters) == 1:
+            return self.filters[0].x, self.filters[0].P
+        return combine(self.weights, [(f.x, f.P) for f in self.filters])
+
+    def predict(self, dt_s: float) -> None:
+        """Propagate every component by ``dt_s`` seconds."""
+        for f in self.filters:
+            f.predict(dt_s)
+
+    def peek(self, dt_s: float) -> tuple[FloatArray, FloatArray]:
+        """The mixture propagated by ``dt_s``, leaving the filter as it is."""
+        return combine(self.weights, [f.peek(dt_s) for f in self.filters])
+
+    def innovation(self, z: FloatArray, site: Site, r: FloatArray) -> MixtureInnovation:
+        """Every component's innovation and their mixture."""
+        return mixture_innovation(self.weights, [f.innovation(z, site, r) for f in self.filters], z)
+
+    def correct(self, inn: MixtureInnovation) -> None:
+        """Update every component, reweigh by likelihood, prune and merge."""
+        log_lik = np.array([log_gauss(m.y, m.s) for m in inn.modes])
+        for f, m in zip(self.filters, inn.modes):
+            f.correct(m)
+        w = self.weights * np.exp(log_lik - np.max(log_lik))
+        self.weights = w / np.sum(w)
+        self._prune()
+        self._merge()
+
+    def _prune(self) -> None:
+        keep = self.weights >= PRUNE_WEIGHT
+        self.filters = [f for f, k in zip(self.filters, keep) if k]
+        self.weights = self.weights[keep] / np.sum(self.weights[keep])
+
+    def _merge(self) -> None:
+        """Merge the cheapest pair while its cost is below :data:`MERGE_COST`."""
+        while len(self.filters) > 1:
+            best, pair = MERGE_COST, None
+            for i in range(len(self.filters)):
+                for j in range(i + 1, len(self.filters)):
+                    fi, fj = self.filters[i], self.filters[j]
+                    cost = merge_cost(self.weights[i], fi.x, fi.P, self.weights[j], fj.x, fj.P)
+                    if cost < best:
+                        best, pair = cost, (i, j)
+            if pair is None:
+                return
+            i, j = pair
+            w = self.weights[i] + self.weights[j]
+            x, p = combine(np.array([self.weights[i] / w, self.weights[j] / w]),
+                           [(self.filters[i].x, self.filters[i].P), (self.filters[j].x, self.filters[j].P)])
+            self.filters[i].set_state(x, p)
+            self.weights[i] = w
+            del self.filters[j]
+            self.weights = np.delete(self.weights, j)
