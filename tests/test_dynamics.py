@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sprn import atmosphere, dynamics, geo
+from sprn import dynamics, geo
 
 
 def _state(lat_deg=40.0, lon_deg=125.0, alt_m=300e3, v_enu=(2000.0, 1000.0, 3000.0)):
@@ -70,12 +70,3 @@ def test_stm_matches_finite_differences():
     # The STM leaves J2 out of the gravity gradient. Over 60 s that changes each entry by about
     # 1e-3 (J2) x gradient (2.6e-6 /s^2) x dt^2 / 2 (or dt^3 / 6 for dr/dv) ~ 1e-5 relative to the entry.
     assert np.all(np.abs(phi - num) <= 2e-5 * (np.abs(num) + 1.0))
-
-
-def test_atmosphere_standard_values():
-    # U.S. Standard Atmosphere 1976, Table I at geometric altitudes: sea level 1.2250, 11 km 0.36480,
-    # 20 km 0.088910, 50 km 1.0269e-3, 80 km 1.8458e-5, 100 km 5.604e-7 kg/m^3 (5 significant figures there).
-    table = [(0, 1.2250), (11e3, 0.36480), (20e3, 0.088910), (50e3, 1.0269e-3), (80e3, 1.8458e-5), (100e3, 5.604e-7)]
-    for alt, rho in table:
-        assert atmosphere.density(alt) == pytest.approx(rho, rel=1e-3)
-    assert atmosphere.speed_of_sound(0.0) == pytest.approx(340.294, abs=1e-2)
