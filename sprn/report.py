@@ -7,13 +7,11 @@ output.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,13 @@ import numpy as np
 from sprn import geo
 from sprn.engagement import RunResult, site_summary
 from sprn.impact import ImpactPrediction, territory_figures
-from sprn.territory import distance_to_cities_km, distance_to_territory_km, on_territory, territory
+from sprn.territory import (
+    distance_to_cities_km,
+    distance_to_territory_km,
+    on_territory,
+    territory,
+)
+from sprn.tracking import files
 
 CHECKPOINTS_S = (60.0, 180.0, 600.0)
 NAMED_CITIES = ("Vladivostok", "Nakhodka", "Niigata", "Tokyo", "Seoul", "Sapporo")
@@ -237,15 +241,6 @@ def summary_text(result: RunResult) -> str:
     return "\n".join(lines)
 
 
-def _csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([f"{v:.6f}" if isinstance(v, float) else v for v in row])
-    return buf.getvalue()
-
-
 def truth_csv(result: RunResult, step_s: float = 1.0) -> str:
     """The truth sampled every ``step_s`` seconds, with geodetic coordinates."""
     truth = result.truth
@@ -257,7 +252,7 @@ def truth_csv(result: RunResult, step_s: float = 1.0) -> str:
         [float(t[i]), *map(float, x[i]), float(np.degrees(lat[i])), float(np.degrees(lon[i])), float(alt[i])]
         for i in range(len(t))
     )
-    return _csv_text(header, rows)
+    return files.csv_text(header, rows)
 
 
 def detections_csv(result: RunResult) -> str:
@@ -269,15 +264,12 @@ def detections_csv(result: RunResult) -> str:
         rows.append(
             [d.t_s, d.site, float(d.z[0]), math.degrees(d.z[1]), math.degrees(d.z[2]), rr, d.t_arrival_s, d.snr_db]
         )
-    return _csv_text(header, rows)
+    return files.csv_text(header, rows)
 
 
 def track_csv(t_s: Sequence[float], x: np.ndarray, p: np.ndarray) -> str:
     """Track states and covariance upper triangles in the format of DESIGN.md."""
-    iu = np.triu_indices(6)
-    header = ["t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps"] + [f"p{i}{j}" for i, j in zip(*iu)]
-    rows = ([float(t_s[k]), *map(float, x[k]), *map(float, p[k][iu])] for k in range(len(t_s)))
-    return _csv_text(header, rows)
+    return files.track_csv(files.TrackTable(t_s=np.asarray(t_s, dtype=float), x=x, p=p))
 
 
 def events_jsonl(result: RunResult) -> str:

@@ -270,7 +270,8 @@ def track_files(
     return track, impact_predictions(track, inv_beta_m2_kg, sigma_inv_beta_m2_kg, predict_every_s)
 
 
-def _csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """CSV text with a header row; floats written with six decimals (the format of every sprn CSV)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(header)
@@ -280,18 +281,18 @@ def _csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def track_csv(track: TrackTable) -> str:
-    """``track.csv`` text: the same format and number formatting as :func:`sprn.report.track_csv`."""
+    """``track.csv`` text (DESIGN.md): time, ECEF state and the covariance's upper triangle."""
     iu = np.triu_indices(6)
     rows = ([float(track.t_s[k]), *map(float, track.x[k]), *map(float, track.p[k][iu])]
             for k in range(len(track.t_s)))
-    return _csv_text(TRACK_COLUMNS, rows)
+    return csv_text(TRACK_COLUMNS, rows)
 
 
 def impact_csv(predictions: Sequence[ImpactPrediction]) -> str:
     """``impact.csv`` text, one row per prediction."""
     rows = ([p.t_s, p.lat_deg, p.lon_deg, p.t_impact_s, p.semi_major_km, p.semi_minor_km, p.orientation_deg]
             for p in predictions)
-    return _csv_text(IMPACT_COLUMNS, rows)
+    return csv_text(IMPACT_COLUMNS, rows)
 
 
 def track_outputs(track: TrackTable, predictions: Sequence[ImpactPrediction]) -> dict[str, str]:
