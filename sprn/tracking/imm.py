@@ -36,7 +36,7 @@ from sprn.tracking.filters import EkfAdapter, UkfAdapter
 from sprn.tracking.mixture import (
     MixtureInnovation,
     combine,
-    log_gauss,
+    correct_all,
     mixture_innovation,
 )
 from sprn.tracking.models import AIR_TOP_M, COMMON_DIM, INV_BETA, THRUST
@@ -177,11 +177,7 @@ class ImmAdapter:
 
     def correct(self, inn: MixtureInnovation) -> None:
         """Update every mode and the mode probabilities with the measurement likelihoods."""
-        log_lik = np.array([log_gauss(m.y, m.s) for m in inn.modes])
-        for f, m in zip(self.filters, inn.modes):
-            f.correct(m)
-        w = self.mu * np.exp(log_lik - np.max(log_lik))
-        w = np.maximum(w / np.sum(w), MIN_PROBABILITY)
+        w = np.maximum(correct_all(self.mu, self.filters, inn), MIN_PROBABILITY)
         self.mu = w / np.sum(w)
 
     @property

@@ -63,6 +63,18 @@ def log_gauss(y: FloatArray, s: FloatArray) -> float:
     return float(-0.5 * (y @ np.linalg.solve(s, y) + logdet + y.size * np.log(2.0 * np.pi)))
 
 
+def correct_all(
+    weights: FloatArray, filters: Sequence[EkfAdapter | UkfAdapter], inn: MixtureInnovation
+) -> FloatArray:
+    """Update every member filter with its innovation; return the weights times each
+    member's measurement likelihood, normalised (Bayes' rule for the member weights)."""
+    log_lik = np.array([log_gauss(m.y, m.s) for m in inn.modes])
+    for f, m in zip(filters, inn.modes):
+        f.correct(m)
+    w = weights * np.exp(log_lik - np.max(log_lik))
+    return np.asarray(w / np.sum(w), dtype=float)
+
+
 def combine(w: FloatArray, parts: Sequence[tuple[FloatArray, FloatArray]]) -> tuple[FloatArray, FloatArray]:
     """Mean and covariance of a mixture (law of total covariance)."""
     x = sum(wi * xi for wi, (xi, _) in zip(w, parts))
@@ -122,11 +134,7 @@ class GaussianSumAdapter:
 
     def correct(self, inn: MixtureInnovation) -> None:
         """Update every component, reweigh by likelihood, prune and merge."""
-        log_lik = np.array([log_gauss(m.y, m.s) for m in inn.modes])
-        for f, m in zip(self.filters, inn.modes):
-            f.correct(m)
-        w = self.weights * np.exp(log_lik - np.max(log_lik))
-        self.weights = w / np.sum(w)
+        self.weights = correct_all(self.weights, self.filters, inn)
         self._prune()
         self._merge()
 
