@@ -15,8 +15,6 @@ per second. The 1976 standard is the usual reference for that.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -93,11 +91,16 @@ def density_exact(alt_m: ArrayLike) -> NDArray[np.float64]:
     return np.where(z > TOP_OF_ATMOSPHERE_M, 0.0, rho)
 
 
-_TABLE_STEP_M = 100.0
+DENSITY_TABLE_STEP_M = 100.0
+"""Altitude step (m) of the density table behind :func:`density`."""
+_TABLE_STEP_M = DENSITY_TABLE_STEP_M
 _TABLE_ALT_M = np.arange(0.0, TOP_OF_ATMOSPHERE_M + _TABLE_STEP_M, _TABLE_STEP_M)
 _TABLE_LOG_RHO = np.log(density_exact(_TABLE_ALT_M))
-_TABLE_ALT_M_LIST: list[float] = _TABLE_ALT_M.tolist()
-_TABLE_LOG_RHO_LIST: list[float] = _TABLE_LOG_RHO.tolist()
+
+
+def density_log_table() -> NDArray[np.float64]:
+    """Natural log of density (kg/m^3) every :data:`DENSITY_TABLE_STEP_M` from 0 m to the top (a copy)."""
+    return _TABLE_LOG_RHO.copy()
 
 
 def density(alt_m: ArrayLike) -> NDArray[np.float64]:
@@ -110,16 +113,6 @@ def density(alt_m: ArrayLike) -> NDArray[np.float64]:
     z = np.asarray(alt_m, dtype=float)
     rho = np.exp(np.interp(z, _TABLE_ALT_M, _TABLE_LOG_RHO))
     return np.where(z > TOP_OF_ATMOSPHERE_M, 0.0, rho)
-
-
-def density_scalar(alt_m: float) -> float:
-    """:func:`density` of one altitude, without array overhead (the same table)."""
-    if alt_m > TOP_OF_ATMOSPHERE_M:
-        return 0.0
-    z = min(max(alt_m, 0.0), TOP_OF_ATMOSPHERE_M)
-    i = min(int(z / _TABLE_STEP_M), len(_TABLE_ALT_M) - 2)
-    f = (z - _TABLE_ALT_M_LIST[i]) / _TABLE_STEP_M
-    return math.exp(_TABLE_LOG_RHO_LIST[i] + f * (_TABLE_LOG_RHO_LIST[i + 1] - _TABLE_LOG_RHO_LIST[i]))
 
 
 def speed_of_sound(alt_m: ArrayLike) -> NDArray[np.float64]:

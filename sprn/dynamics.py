@@ -19,13 +19,12 @@ References: Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed., 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sprn import atmosphere
+from sprn import atmosphere, kernels
 from sprn.geo import A_M, B_M, GM_M3_S2, J2, OMEGA_EARTH_RAD_S
 
 FloatArray = NDArray[np.float64]
@@ -106,73 +105,20 @@ def frame_acceleration(x: FloatArray) -> FloatArray:
 def ballistic_derivative(x: FloatArray, inv_beta_m2_kg: FloatArray | float = 0.0) -> FloatArray:
     """Time derivative ``[v, a]`` of states ``(..., 6)`` in unpowered flight.
 
-    The same sum as ``gravity_j2 + frame_acceleration + drag_acceleration``, written
-    out component by component because it is the innermost loop of every propagation.
+    The same sum as ``gravity_j2 + frame_acceleration + drag_acceleration``, evaluated
+    by the compiled loop :func:`sprn.kernels.derivative` because it is the innermost
+    call of every propagation. ``inv_beta_m2_kg`` broadcasts against the leading shape.
     """
     x = np.asarray(x, dtype=float)
-    if x.ndim == 1 and np.ndim(inv_beta_m2_kg) == 0:
-        return _single_derivative(x, float(inv_beta_m2_kg))
-    px, py, pz = x[..., 0], x[..., 1], x[..., 2]
-    vx, vy = x[..., 3], x[..., 4]
-    r2 = px * px + py * py + pz * pz
-    mu_r3 = GM_M3_S2 / (r2 * np.sqrt(r2))
-    k = 1.5 * J2 * A_M**2 / r2
-    s = 5.0 * pz * pz / r2
-    w = OMEGA_EARTH_RAD_S
-    fxy = w * w - mu_r3 * (1.0 - k * (s - 1.0))
-    out = np.empty_like(x)
-    out[..., 0:3] = x[..., 3:6]
-    out[..., 3] = fxy * px + 2.0 * w * vy
-    out[..., 4] = fxy * py - 2.0 * w * vx
-    out[..., 5] = -mu_r3 * (1.0 - k * (s - 3.0)) * pz
-    if np.min(r2) < (A_M + atmosphere.TOP_OF_ATMOSPHERE_M) ** 2 and np.any(inv_beta_m2_kg):
-        # Drag, inlined from drag_acceleration (the innermost loop of reentry).
-        sin2 = pz * pz / r2
-        alt = np.sqrt(r2) - A_M * B_M / np.sqrt(B_M**2 * (1.0 - sin2) + A_M**2 * sin2)
-        v = x[..., 3:6]
-        speed = np.sqrt(np.sum(v * v, axis=-1))
-        k = -0.5 * atmosphere.density(alt) * speed * inv_beta_m2_kg
-        out[..., 3:6] += k[..., None] * v
-    return out
+    rows, beta = _rows(x, inv_beta_m2_kg)
+    return np.asarray(kernels.derivative(rows, beta).reshape(x.shape), dtype=float)
 
 
-def _single_gravity(px: float, py: float, pz: float) -> tuple[float, float, float]:
-    r2 = px * px + py * py + pz * pz
-    mu_r3 = GM_M3_S2 / (r2 * math.sqrt(r2))
-    k = 1.5 * J2 * A_M**2 / r2
-    s = 5.0 * pz * pz / r2
-    fxy = -mu_r3 * (1.0 - k * (s - 1.0))
-    return fxy * px, fxy * py, -mu_r3 * (1.0 - k * (s - 3.0)) * pz
-
-
-def _single_gravity_gradient(px: float, py: float, pz: float) -> FloatArray:
-    """:func:`gravity_gradient` of one position, by the same central differences in scalars."""
-    cols = []
-    for dx, dy, dz in ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)):
-        gp = _single_gravity(px + dx, py + dy, pz + dz)
-        gm = _single_gravity(px - dx, py - dy, pz - dz)
-        cols.append([(a - b) / 2.0 for a, b in zip(gp, gm)])
-    return np.array(cols).T
-
-
-def _single_derivative(x: FloatArray, inv_beta: float) -> FloatArray:
-    """:func:`ballistic_derivative` of one state, in scalar arithmetic (no array overhead)."""
-    px, py, pz, vx, vy, vz = x.tolist()
-    r2 = px * px + py * py + pz * pz
-    mu_r3 = GM_M3_S2 / (r2 * math.sqrt(r2))
-    k = 1.5 * J2 * A_M**2 / r2
-    s = 5.0 * pz * pz / r2
-    w = OMEGA_EARTH_RAD_S
-    fxy = w * w - mu_r3 * (1.0 - k * (s - 1.0))
-    ax = fxy * px + 2.0 * w * vy
-    ay = fxy * py - 2.0 * w * vx
-    az = -mu_r3 * (1.0 - k * (s - 3.0)) * pz
-    if inv_beta != 0.0 and r2 < (A_M + atmosphere.TOP_OF_ATMOSPHERE_M) ** 2:
-        sin2 = pz * pz / r2
-        alt = math.sqrt(r2) - A_M * B_M / math.sqrt(B_M**2 * (1.0 - sin2) + A_M**2 * sin2)
-        c = -0.5 * atmosphere.density_scalar(alt) * math.sqrt(vx * vx + vy * vy + vz * vz) * inv_beta
-        ax, ay, az = ax + c * vx, ay + c * vy, az + c * vz
-    return np.array([vx, vy, vz, ax, ay, az])
+def _rows(x: FloatArray, inv_beta_m2_kg: FloatArray | float) -> tuple[FloatArray, FloatArray]:
+    """States ``(..., 6)`` as C-contiguous rows ``(n, 6)`` and their inverse ballistic coefficients ``(n,)``."""
+    rows = np.ascontiguousarray(x.reshape(-1, 6), dtype=float)
+    beta = np.ascontiguousarray(np.broadcast_to(np.asarray(inv_beta_m2_kg, dtype=float), x.shape[:-1]).reshape(-1))
+    return rows, beta
 
 
 Derivative = Callable[[FloatArray], FloatArray]
@@ -206,15 +152,8 @@ def propagate(
     if dt_s == 0.0:
         return x
     n = max(1, int(np.ceil(abs(dt_s) / max_step_s)))
-    h = dt_s / n
-    beta = np.asarray(inv_beta_m2_kg, dtype=float)
-
-    def f(s: FloatArray) -> FloatArray:
-        return ballistic_derivative(s, beta)
-
-    for _ in range(n):
-        x = rk4_step(f, x, h)
-    return x
+    rows, beta = _rows(x, inv_beta_m2_kg)
+    return np.asarray(kernels.rk4(rows, beta, dt_s / n, n).reshape(x.shape), dtype=float)
 
 
 def gravity_gradient(r_ecef_m: FloatArray) -> FloatArray:
@@ -225,8 +164,6 @@ def gravity_gradient(r_ecef_m: FloatArray) -> FloatArray:
     part of the gradient (~1e-9 /s^2) that a point-mass formula would leave out.
     """
     r = np.asarray(r_ecef_m, dtype=float)
-    if r.ndim == 1:
-        return _single_gravity_gradient(*r.tolist())
     steps = np.eye(3)
     plus = gravity_j2(r[..., None, :] + steps)
     minus = gravity_j2(r[..., None, :] - steps)
@@ -236,6 +173,8 @@ def gravity_gradient(r_ecef_m: FloatArray) -> FloatArray:
 def ballistic_jacobian(x: FloatArray) -> FloatArray:
     """Jacobian ``F = d f / d x`` (6x6) of the vacuum ballistic derivative at states ``x``."""
     x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        return np.asarray(kernels.jacobian(np.ascontiguousarray(x[:6])), dtype=float)
     w = OMEGA_EARTH_RAD_S
     shape = x.shape[:-1] + (6, 6)
     jac = np.zeros(shape)
@@ -251,20 +190,11 @@ def propagate_with_stm(
     """Propagate one vacuum ballistic state and its state-transition matrix by ``dt_s``.
 
     The STM is the product over RK4 substeps of ``exp(F h)``, with ``F`` the Jacobian at
-    the substep's midpoint and the exponential's series cut after the fourth power (the
-    next term is below 1e-9 for steps of a few seconds, since ``F h`` is nilpotent but for
-    the small gravity-gradient and Coriolis blocks).
+    the substep's midpoint (:func:`sprn.kernels.transition`).
     """
-    x = np.array(x, dtype=float)
-    phi = np.eye(6)
+    x = np.ascontiguousarray(x, dtype=float)
     if dt_s == 0.0:
-        return x, phi
+        return x.copy(), np.eye(6)
     n = max(1, int(np.ceil(abs(dt_s) / max_step_s)))
-    h = dt_s / n
-    for _ in range(n):
-        x_mid = rk4_step(ballistic_derivative, x, 0.5 * h)
-        a = ballistic_jacobian(x_mid) * h
-        a2 = a @ a
-        phi = (np.eye(6) + a + a2 / 2.0 + a2 @ a / 6.0 + a2 @ a2 / 24.0) @ phi
-        x = rk4_step(ballistic_derivative, x, h)
-    return x, phi
+    x_new, phi = kernels.transition(x, dt_s / n, n)
+    return np.asarray(x_new, dtype=float), np.asarray(phi, dtype=float)

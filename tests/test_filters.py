@@ -5,13 +5,19 @@ exact, the IMM's mode chain and mixing, Gaussian sums and their reduction."""
 import numpy as np
 import pytest
 from filterpy.kalman import ExtendedKalmanFilter, MerweScaledSigmaPoints
+from filterpy.kalman import update as filterpy_update
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.linalg import expm
 
 from sprn import atmosphere, dynamics, geo
 from sprn.radar import Site, measure, measurement_jacobian, residual
-from sprn.tracking.filters import EkfAdapter, UkfAdapter, measure_with_jacobian
+from sprn.tracking.filters import (
+    EkfAdapter,
+    UkfAdapter,
+    joseph_update,
+    measure_with_jacobian,
+)
 from sprn.tracking.imm import ImmAdapter, markov_transition, switching_generator
 from sprn.tracking.initiation import WeightedSample, split_sample
 from sprn.tracking.mixture import GaussianSumAdapter, combine, merge_cost
@@ -21,7 +27,6 @@ from sprn.tracking.models import (
     THRUST,
     BallisticModel,
     BoostModel,
-    JacobianCache,
     ReentryModel,
     white_acceleration_q,
     white_jerk_q,
@@ -55,22 +60,27 @@ def test_ballistic_transition_is_the_derivative_of_the_flow(dt):
     x1, phi = model.transition(x, dt)
     assert np.allclose(x1, model.propagate(x, dt), rtol=0, atol=1e-6)
     ref = _flow_jacobian(model, x, dt, [1.0] * 3 + [1e-3] * 3)
-    # The one-step form keeps the series to (F dt)^2 with F at the chord's midpoint: its
-    # error is G dt^3 / 6 < 1e-4 of the position-velocity block (dt) for 2 s; the
-    # multi-step product is exact to the RK4 error. Tolerance: 1e-5 absolute (s or 1/s).
+    # The product of exp(F h) with F at each step's midpoint, the series to (F h)^4: its
+    # error is far below the RK4 error of the central differences. Tolerance: 1e-5
+    # absolute (s or 1/s), relative to the position-velocity block (dt).
     assert np.allclose(phi, ref, rtol=0, atol=1e-5 * max(1.0, dt))
 
 
-def test_jacobian_cache_reuses_within_its_radius_and_stays_accurate():
-    model = BallisticModel()
+def test_joseph_update_is_filterpys_update():
+    rng = np.random.default_rng(3)
     x = _state()
-    cache = JacobianCache(reuse_m=20e3)
-    _, phi_fresh = model.transition(x, 2.0)
-    cache.at(x - np.concatenate([[15e3, 0, 0], np.zeros(3)]))  # evaluated 15 km away
-    _, phi_cached = model.transition(x, 2.0, cache)
-    # 15 km changes the gravity gradient by ~0.7 %: Phi moves by < 1e-7 (G dt^2 / 2 = 3e-6).
-    assert np.allclose(phi_cached, phi_fresh, rtol=0, atol=1e-7)
-    assert not np.array_equal(phi_cached, phi_fresh)  # it did reuse
+    a = rng.normal(size=(6, 6))
+    p = a @ a.T + np.diag([1e6, 1e6, 1e6, 1e2, 1e2, 1e2])
+    _, h = measure_with_jacobian(SITE, x, True)
+    r = np.diag([50.0, 1e-3, 1e-3, 1.0]) ** 2
+    y = rng.normal(size=4) * np.sqrt(np.diag(r))
+    gain = p @ h.T @ np.linalg.inv(h @ p @ h.T + r)
+    x_ours, p_ours = joseph_update(x, p, y, h, r, gain)
+    # filterpy's update takes z and forms y = z - H x itself: hand it z = H x + y.
+    x_ref, p_ref = filterpy_update(x, p, h @ x + y, r, h)
+    # The same arithmetic up to the order of floating-point operations: relative 1e-9.
+    assert np.allclose(x_ours, x_ref, rtol=0, atol=1e-9 * np.abs(x).max())
+    assert np.allclose(p_ours, 0.5 * (p_ref + p_ref.T), rtol=1e-9, atol=1e-9 * np.abs(p_ref).max())
 
 
 def test_boost_model_without_thrust_is_ballistic_and_thrust_adds_velocity():

@@ -22,12 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from filterpy.kalman import MerweScaledSigmaPoints, unscented_transform
-from filterpy.kalman import update as kalman_update
 from numpy.typing import NDArray
 
 from sprn.radar.measurement import measure, measurement_jacobian, residual
 from sprn.radar.site import Site
-from sprn.tracking.models import BallisticModel, JacobianCache, MotionModel
+from sprn.tracking.models import MotionModel
 
 FloatArray = NDArray[np.float64]
 TWO_PI = 2.0 * np.pi
@@ -108,10 +107,10 @@ class EkfAdapter:
     """Extended Kalman filter on any motion model (stateful).
 
     Prediction linearises the model (:meth:`MotionModel.predict`: the mean by RK4, the
-    covariance by the state-transition matrix). The update is filterpy's Kalman
-    ``update`` (Joseph form) on the measurement linearised at the prediction: with
-    Jacobian ``H`` and residual ``y = z - h(x)`` (azimuth wrapped), filterpy is handed
-    ``z_lin = H x + y``, so that its ``z_lin - H x`` is exactly ``y``. With
+    covariance by the state-transition matrix). The update is the Kalman update in
+    Joseph form (:func:`joseph_update`, the arithmetic of filterpy's ``update``, which
+    the tests check it against) on the measurement linearised at the prediction, with
+    Jacobian ``H`` and residual ``y = z - h(x)`` (azimuth wrapped). With
     ``iterations > 1`` it is the iterated EKF: Gauss-Newton on the maximum a posteriori
     state, relinearising the measurement about each new estimate (Bell & Cathey, "The
     iterated Kalman filter update as a Gauss-Newton method", IEEE TAC 38(2), 1993).
@@ -122,7 +121,6 @@ class EkfAdapter:
         self.iterations = max(1, int(iterations))
         self._x = np.array(x0, dtype=float)
         self._p = np.array(p0, dtype=float)
-        self._cache = JacobianCache() if isinstance(model, BallisticModel) else None
 
     @property
     def x(self) -> FloatArray:
@@ -138,11 +136,7 @@ class EkfAdapter:
 
     def predict(self, dt_s: float) -> None:
         """Propagate the estimate by ``dt_s`` seconds."""
-        if self._cache is not None:
-            assert isinstance(self.model, BallisticModel)
-            self._x, self._p = self.model.predict(self._x, self._p, dt_s, self._cache)
-        else:
-            self._x, self._p = self.model.predict(self._x, self._p, dt_s)
+        self._x, self._p = self.model.predict(self._x, self._p, dt_s)
 
     def peek(self, dt_s: float) -> tuple[FloatArray, FloatArray]:
         """The estimate propagated by ``dt_s`` (s), leaving the filter as it is."""
@@ -152,17 +146,18 @@ class EkfAdapter:
         """Residual and covariance of measurement ``z`` (noise ``r``) from ``site``."""
         z = np.asarray(z, dtype=float)
         z_pred, h = measure_with_jacobian(site, self._x, z.size == 4)
-        return Innovation(y=residual(z, z_pred), s=h @ self._p @ h.T + r, z=z, z_pred=z_pred, r=r, site=site, h=h)
+        pht = self._p @ h.T
+        s = h @ pht + r
+        return Innovation(y=residual(z, z_pred), s=s, z=z, z_pred=z_pred, r=r, site=site, h=h, pxz=pht,
+                          s_inv=np.asarray(np.linalg.inv(s), dtype=float))
 
     def correct(self, inn: Innovation) -> None:
         """Update with the measurement of ``inn`` (from :meth:`innovation` at this prediction)."""
         if self.iterations > 1:
             self._iterated(inn)
             return
-        h = inn.h
-        assert h is not None
-        x, p = kalman_update(self._x, self._p, h @ self._x + inn.y, inn.r, h)
-        self._x, self._p = x, 0.5 * (p + p.T)
+        assert inn.h is not None and inn.pxz is not None and inn.s_inv is not None
+        self._x, self._p = joseph_update(self._x, self._p, inn.y, inn.h, inn.r, inn.pxz @ inn.s_inv)
 
     def _iterated(self, inn: Innovation) -> None:
         """Iterated update: ``x_{i+1} = x + K_i (z - h(x_i) - H_i (x - x_i))``, ``K_i`` from ``H_i``."""
@@ -171,12 +166,28 @@ class EkfAdapter:
         xi = x0
         for _ in range(self.iterations):
             z_i, h = measure_with_jacobian(inn.site, xi, with_rr)
-            x_next, p = kalman_update(x0, p0, h @ x0 + residual(inn.z, z_i) - h @ (x0 - xi), inn.r, h)
+            pht = p0 @ h.T
+            gain = pht @ np.linalg.inv(h @ pht + inn.r)
+            x_next, p = joseph_update(x0, p0, residual(inn.z, z_i) - h @ (x0 - xi), h, inn.r, gain)
             done = float(np.max(np.abs(x_next - xi))) < 1e-6 * max(1.0, float(np.max(np.abs(xi))))
             xi = x_next
             if done:
                 break
-        self._x, self._p = xi, 0.5 * (p + p.T)
+        self._x, self._p = xi, p
+
+
+def joseph_update(
+    x: FloatArray, p: FloatArray, y: FloatArray, h: FloatArray, r: FloatArray, gain: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Kalman update of ``x``, ``p`` by residual ``y`` with gain ``K = P H' S^-1``, Joseph form.
+
+    ``P+ = (I - K H) P (I - K H)' + K R K'``, which stays symmetric and positive definite
+    under round-off (Bucy & Joseph 1968; Bar-Shalom et al. 2001, eq. 5.2.3-18); the result
+    is symmetrised against the last bits.
+    """
+    i_kh = np.eye(x.size) - gain @ h
+    p_new = i_kh @ p @ i_kh.T + gain @ r @ gain.T
+    return x + gain @ y, 0.5 * (p_new + p_new.T)
 
 
 def matrix_root(a: FloatArray) -> FloatArray:

@@ -58,7 +58,6 @@ at 7 km/s: rho(120 km) = 2.2e-8 kg/m^3), so the reentry model takes vacuum-sized
 
 
 _EYE3 = np.eye(3)
-_EYE6 = np.eye(6)
 _Q_POS = np.kron([[1.0, 0.0], [0.0, 0.0]], _EYE3)
 _Q_CROSS = np.kron([[0.0, 1.0], [1.0, 0.0]], _EYE3)
 _Q_VEL = np.kron([[0.0, 0.0], [0.0, 1.0]], _EYE3)
@@ -108,32 +107,6 @@ def white_jerk_q(dt_s: float, q_m2_s5: float) -> FloatArray:
     return np.asarray(np.kron(chain, _EYE3), dtype=np.float64)
 
 
-class JacobianCache:
-    """The vacuum ballistic Jacobian ``F`` and ``F^2``, reused near where they were evaluated (stateful).
-
-    ``F`` varies only through the gravity gradient, which changes by about ``3 d / r``
-    over a displacement ``d``: 1 % over the default 20 km. That moves the transition
-    matrix by ``0.01 G dt^2 / 2``, below 2e-7 for a 5 s step, far inside what the process
-    noise covers; an EKF updating every second or two recomputes ``F`` every few updates
-    instead of every one.
-    """
-
-    def __init__(self, reuse_m: float = 20.0e3) -> None:
-        self.reuse_m = reuse_m
-        self._r = np.full(3, np.inf)
-        self._f = np.eye(6)
-        self._f2 = np.eye(6)
-
-    def at(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """``F`` and ``F^2`` for state ``x`` (recomputed if ``x`` is too far from the last point)."""
-        d = x[:3] - self._r
-        if float(d @ d) > self.reuse_m * self.reuse_m:
-            self._r = np.array(x[:3], dtype=float)
-            self._f = dynamics.ballistic_jacobian(x)
-            self._f2 = self._f @ self._f
-        return self._f, self._f2
-
-
 class MotionModel(Protocol):
     """What a filter needs of a motion model."""
 
@@ -167,48 +140,24 @@ class BallisticModel:
 
     def propagate(self, x: FloatArray, dt_s: float) -> FloatArray:
         """States ``(..., 6)`` propagated by ``dt_s`` (s), all at once (RK4, steps of at most ``max_step_s``)."""
-        if 0.0 < abs(dt_s) <= self.max_step_s:
-            return dynamics.rk4_step(dynamics.ballistic_derivative, np.asarray(x, dtype=float), dt_s)
         return dynamics.propagate(x, dt_s, 0.0, self.max_step_s)
 
-    def transition(
-        self, x: FloatArray, dt_s: float, cache: JacobianCache | None = None
-    ) -> tuple[FloatArray, FloatArray]:
+    def transition(self, x: FloatArray, dt_s: float) -> tuple[FloatArray, FloatArray]:
         """One state propagated by ``dt_s`` and its state-transition matrix (6x6).
 
-        Over more than one step, :func:`sprn.dynamics.propagate_with_stm`. Within one
-        step (the usual interval between reports), one RK4 step for the mean and
-        ``I + F dt + (F dt)^2 / 2`` with the Jacobian ``F`` at the mean of the two ends:
-        the chord's midpoint is off the arc's by ``a dt^2 / 8`` (30 m for a 5 s step),
-        and the cubic term of the series is ``G dt^3 / 6``, below 5e-5 s for a 5 s step
-        (``G``, the gravity gradient, is at most 1.5e-6 /s^2). With a ``cache`` the
-        Jacobian is reused while the midpoint stays within ``cache.reuse_m`` of where it
-        was evaluated (see :class:`JacobianCache`).
+        :func:`sprn.dynamics.propagate_with_stm`: RK4 steps of at most ``max_step_s`` for
+        the mean, and for the matrix the product of each step's ``exp(F h)``, ``F`` the
+        Jacobian at the step's midpoint.
         """
-        x = np.asarray(x, dtype=float)
-        if dt_s == 0.0:
-            return x.copy(), np.eye(6)
-        if abs(dt_s) > self.max_step_s:
-            return dynamics.propagate_with_stm(x, dt_s, self.max_step_s)
-        x_new = dynamics.rk4_step(dynamics.ballistic_derivative, x, dt_s)
-        mid = 0.5 * (x + x_new)
-        if cache is None:
-            f = dynamics.ballistic_jacobian(mid)
-            f2 = f @ f
-        else:
-            f, f2 = cache.at(mid)
-        return x_new, _EYE6 + f * dt_s + f2 * (0.5 * dt_s * dt_s)
+        return dynamics.propagate_with_stm(x, dt_s, self.max_step_s)
+
     def process_noise(self, x: FloatArray, dt_s: float) -> FloatArray:
         """Discrete process noise (6x6) over ``dt_s``."""
         return white_acceleration_q(dt_s, self.q_m2_s3)
 
-    def predict(
-        self, x: FloatArray, p: FloatArray, dt_s: float, cache: JacobianCache | None = None
-    ) -> tuple[FloatArray, FloatArray]:
+    def predict(self, x: FloatArray, p: FloatArray, dt_s: float) -> tuple[FloatArray, FloatArray]:
         """Mean and covariance propagated by ``dt_s`` (s), linearised."""
-        x_new, phi = self.transition(x, dt_s, cache)
-        p_new = phi @ p @ phi.T + self.process_noise(x, dt_s)
-        return x_new, 0.5 * (p_new + p_new.T)
+        return _linear_predict(self, x, p, dt_s)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -291,8 +240,10 @@ class ReentryModel:
         return self.air_step_s if low < AIR_TOP_M else self.max_step_s
 
     def propagate(self, x: FloatArray, dt_s: float) -> FloatArray:
-        """States ``(..., 7)`` propagated by ``dt_s`` (s), all at once."""
-        return _rk4(self.derivative, x, dt_s, self.step_s(x))
+        """States ``(..., 7)`` propagated by ``dt_s`` (s), all at once (``1/beta`` is constant)."""
+        x = np.array(x, dtype=float)
+        x[..., :6] = dynamics.propagate(x[..., :6], dt_s, x[..., 6], self.step_s(x))
+        return x
 
     def transition(self, x: FloatArray, dt_s: float) -> tuple[FloatArray, FloatArray]:
         """One state propagated by ``dt_s`` and its state-transition matrix (7x7)."""
