@@ -19,6 +19,7 @@ References: Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed., 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -117,6 +118,8 @@ def ballistic_derivative(x: FloatArray, inv_beta_m2_kg: FloatArray | float = 0.0
 def _rows(x: FloatArray, inv_beta_m2_kg: FloatArray | float) -> tuple[FloatArray, FloatArray]:
     """States ``(..., 6)`` as C-contiguous rows ``(n, 6)`` and their inverse ballistic coefficients ``(n,)``."""
     rows = np.ascontiguousarray(x.reshape(-1, 6), dtype=float)
+    if np.ndim(inv_beta_m2_kg) == 0:
+        return rows, np.full(len(rows), float(inv_beta_m2_kg))  # type: ignore[arg-type,unused-ignore]
     beta = np.ascontiguousarray(np.broadcast_to(np.asarray(inv_beta_m2_kg, dtype=float), x.shape[:-1]).reshape(-1))
     return rows, beta
 
@@ -195,6 +198,6 @@ def propagate_with_stm(
     x = np.ascontiguousarray(x, dtype=float)
     if dt_s == 0.0:
         return x.copy(), np.eye(6)
-    n = max(1, int(np.ceil(abs(dt_s) / max_step_s)))
+    n = max(1, math.ceil(abs(dt_s) / max_step_s))
     x_new, phi = kernels.transition(x, dt_s / n, n)
-    return np.asarray(x_new, dtype=float), np.asarray(phi, dtype=float)
+    return x_new, phi

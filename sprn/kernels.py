@@ -219,3 +219,94 @@ def transition(x: np.ndarray, h: float, steps: int) -> tuple[np.ndarray, np.ndar
         phi = series @ phi
         _rk4_one(s, 0.0, h)
     return s, phi
+
+
+@njit(cache=True)
+def _local(rot: np.ndarray, origin: np.ndarray, x: np.ndarray) -> tuple[float, float, float, float, float, float]:
+    """East, north, up (m) of position ``x[:3]`` from ``origin`` and the ECEF offset (dx, dy, dz)."""
+    dx, dy, dz = x[0] - origin[0], x[1] - origin[1], x[2] - origin[2]
+    e = rot[0, 0] * dx + rot[0, 1] * dy + rot[0, 2] * dz
+    n = rot[1, 0] * dx + rot[1, 1] * dy + rot[1, 2] * dz
+    u = rot[2, 0] * dx + rot[2, 1] * dy + rot[2, 2] * dz
+    return e, n, u, dx, dy, dz
+
+
+@njit(cache=True)
+def measure(rot: np.ndarray, origin: np.ndarray, x: np.ndarray, with_range_rate: bool) -> np.ndarray:
+    """:func:`sprn.radar.measurement.measure` of states ``x`` (n, 6) from a site at ``origin``.
+
+    ``rot`` is the site's ECEF-to-ENU rotation (rows east, north, up). Returns ``(n, 3|4)``:
+    range (m), azimuth (rad, [0, 2 pi)), elevation (rad)[, range rate (m/s)].
+    """
+    cols = 4 if with_range_rate else 3
+    z = np.empty((x.shape[0], cols))
+    for i in range(x.shape[0]):
+        e, n, u, dx, dy, dz = _local(rot, origin, x[i])
+        horiz = math.hypot(e, n)
+        rng = math.sqrt(horiz * horiz + u * u)
+        z[i, 0] = rng
+        z[i, 1] = math.atan2(e, n) % (2.0 * math.pi)
+        z[i, 2] = math.atan2(u, horiz)
+        if with_range_rate:
+            z[i, 3] = (dx * x[i, 3] + dy * x[i, 4] + dz * x[i, 5]) / rng
+    return z
+
+
+@njit(cache=True)
+def measure_jacobian(rot: np.ndarray, origin: np.ndarray, x: np.ndarray,
+                     with_range_rate: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The measurement of one state ``x`` (``x.size >= 6``) and its Jacobian ``(3|4, x.size)``.
+
+    :func:`sprn.radar.measurement.measurement_jacobian`, padded with zero columns for
+    the states beyond ``[r, v]``.
+    """
+    rows = 4 if with_range_rate else 3
+    z = np.empty(rows)
+    jac = np.zeros((rows, x.size))
+    e, n, u, dx, dy, dz = _local(rot, origin, x)
+    horiz2 = e * e + n * n
+    horiz = math.sqrt(horiz2)
+    rng2 = horiz2 + u * u
+    rng = math.sqrt(rng2)
+    z[0] = rng
+    z[1] = math.atan2(e, n) % (2.0 * math.pi)
+    z[2] = math.atan2(u, horiz)
+    local = np.array([[e / rng, n / rng, u / rng], [n / horiz2, -e / horiz2, 0.0],
+                      [-e * u / (rng2 * horiz), -n * u / (rng2 * horiz), horiz / rng2]])
+    for i in range(3):
+        for j in range(3):
+            jac[i, j] = local[i, 0] * rot[0, j] + local[i, 1] * rot[1, j] + local[i, 2] * rot[2, j]
+    if with_range_rate:
+        los = np.array([dx, dy, dz]) / rng
+        rr = los[0] * x[3] + los[1] * x[4] + los[2] * x[5]
+        z[3] = rr
+        for j in range(3):
+            jac[3, j] = (x[3 + j] - los[j] * rr) / rng
+            jac[3, 3 + j] = los[j]
+    return z, jac
+
+
+@njit(cache=True)
+def propagate_covariance(phi: np.ndarray, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """``Phi P Phi' + Q``, symmetrised: the covariance step of a linearised prediction."""
+    out = phi @ p @ phi.T + q
+    sym: np.ndarray = 0.5 * (out + out.T)
+    return sym
+
+
+@njit(cache=True)
+def innovation_covariance(p: np.ndarray, h: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``P H'``, ``S = H P H' + R`` and ``S^-1`` of a linearised measurement."""
+    pht = p @ h.T
+    s = h @ pht + r
+    s = 0.5 * (s + s.T)
+    return pht, s, np.linalg.inv(s)
+
+
+@njit(cache=True)
+def joseph_update(x: np.ndarray, p: np.ndarray, y: np.ndarray, h: np.ndarray, r: np.ndarray,
+                  gain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kalman update in Joseph form: ``x + K y`` and ``(I - K H) P (I - K H)' + K R K'``, symmetrised."""
+    i_kh = np.eye(x.size) - gain @ h
+    p_new = i_kh @ p @ i_kh.T + gain @ r @ gain.T
+    return x + gain @ y, 0.5 * (p_new + p_new.T)

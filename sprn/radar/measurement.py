@@ -9,11 +9,13 @@ With range rate, ``z`` has a fourth element ``range_rate_mps`` (positive when op
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from sprn import kernels
 from sprn.radar.site import Site
 
 FloatArray = NDArray[np.float64]
@@ -27,18 +29,19 @@ def enu_of(site: Site, r_ecef_m: FloatArray) -> FloatArray:
 
 
 def measure(site: Site, x: FloatArray, with_range_rate: bool = False) -> FloatArray:
-    """Noise-free measurement ``h(x)`` of states (or positions) with shape ``(..., 6|3)``."""
+    """Noise-free measurement ``h(x)`` of states (or positions) with shape ``(..., 6|3)``.
+
+    Evaluated by the compiled loop :func:`sprn.kernels.measure` (the inner call of every
+    UKF update); range rate needs states, not positions.
+    """
     x = np.asarray(x, dtype=float)
-    e, n, u = np.moveaxis(enu_of(site, x[..., :3]), -1, 0)
-    horiz = np.hypot(e, n)
-    rng = np.sqrt(horiz**2 + u**2)
-    az = np.arctan2(e, n) % TWO_PI
-    el = np.arctan2(u, horiz)
-    parts = [rng, az, el]
-    if with_range_rate:
-        los = (x[..., :3] - site.r_ecef_m) / rng[..., None]
-        parts.append(np.sum(los * x[..., 3:6], axis=-1))
-    return np.stack(parts, axis=-1)
+    rows = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
+    if rows.shape[1] < 6:
+        if with_range_rate:
+            raise ValueError("range rate needs states (..., 6), not positions")
+        rows = np.ascontiguousarray(np.pad(rows, ((0, 0), (0, 6 - rows.shape[1]))))
+    z = kernels.measure(site.enu_rotation, site.r_ecef_m, rows, with_range_rate)
+    return np.asarray(z.reshape(x.shape[:-1] + (z.shape[1],)), dtype=float)
 
 
 def position_from_measurement(site: Site, z: FloatArray) -> FloatArray:
@@ -78,9 +81,12 @@ def measurement_jacobian(site: Site, x: FloatArray, with_range_rate: bool = Fals
 
 def residual(z_a: FloatArray, z_b: FloatArray) -> FloatArray:
     """``z_a - z_b`` with the azimuth difference wrapped into [-pi, pi)."""
-    d = np.asarray(z_a, dtype=float) - np.asarray(z_b, dtype=float)
-    d[..., 1] = (d[..., 1] + np.pi) % TWO_PI - np.pi
-    return np.asarray(d, dtype=float)
+    d = np.subtract(z_a, z_b, dtype=float)
+    if d.ndim == 1:  # one measurement (every filter update): scalar arithmetic, the same wrap
+        d[1] = (float(d[1]) + math.pi) % TWO_PI - math.pi
+    else:
+        d[..., 1] = (d[..., 1] + np.pi) % TWO_PI - np.pi
+    return d
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

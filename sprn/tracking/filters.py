@@ -17,13 +17,13 @@ wrap into [-pi, pi).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from filterpy.kalman import MerweScaledSigmaPoints, unscented_transform
 from numpy.typing import NDArray
 
+from sprn import kernels
 from sprn.radar.measurement import measure, measurement_jacobian, residual
 from sprn.radar.site import Site
 from sprn.tracking.models import MotionModel
@@ -66,30 +66,9 @@ def measure_with_jacobian(site: Site, x: FloatArray, with_rr: bool) -> tuple[Flo
 
     The same functions as :func:`sprn.radar.measurement.measure` and
     :func:`~sprn.radar.measurement.measurement_jacobian` (the tests check they agree),
-    written in scalars for the EKF's inner loop.
+    compiled for the EKF's inner loop (:func:`sprn.kernels.measure_jacobian`).
     """
-    rot = site.enu_rotation
-    d = x[:3] - site.r_ecef_m
-    e, n, u = (rot @ d).tolist()
-    horiz2 = e * e + n * n
-    horiz = math.sqrt(horiz2)
-    rng2 = horiz2 + u * u
-    rng = math.sqrt(rng2)
-    rows = 4 if with_rr else 3
-    z = np.empty(rows)
-    z[0] = rng
-    z[1] = math.atan2(e, n) % TWO_PI
-    z[2] = math.atan2(u, horiz)
-    jac = np.zeros((rows, x.size))
-    local = np.array([[e / rng, n / rng, u / rng], [n / horiz2, -e / horiz2, 0.0],
-                      [-e * u / (rng2 * horiz), -n * u / (rng2 * horiz), horiz / rng2]])
-    jac[:3, :3] = local @ rot
-    if with_rr:
-        los = d / rng
-        v = x[3:6]
-        z[3] = float(los @ v)
-        jac[3, :3] = (v - los * z[3]) / rng
-        jac[3, 3:6] = los
+    z, jac = kernels.measure_jacobian(site.enu_rotation, site.r_ecef_m, np.ascontiguousarray(x, dtype=float), with_rr)
     return z, jac
 
 
@@ -146,10 +125,8 @@ class EkfAdapter:
         """Residual and covariance of measurement ``z`` (noise ``r``) from ``site``."""
         z = np.asarray(z, dtype=float)
         z_pred, h = measure_with_jacobian(site, self._x, z.size == 4)
-        pht = self._p @ h.T
-        s = h @ pht + r
-        return Innovation(y=residual(z, z_pred), s=s, z=z, z_pred=z_pred, r=r, site=site, h=h, pxz=pht,
-                          s_inv=np.asarray(np.linalg.inv(s), dtype=float))
+        pht, s, s_inv = kernels.innovation_covariance(self._p, h, np.ascontiguousarray(r, dtype=float))
+        return Innovation(y=residual(z, z_pred), s=s, z=z, z_pred=z_pred, r=r, site=site, h=h, pxz=pht, s_inv=s_inv)
 
     def correct(self, inn: Innovation) -> None:
         """Update with the measurement of ``inn`` (from :meth:`innovation` at this prediction)."""
@@ -157,7 +134,8 @@ class EkfAdapter:
             self._iterated(inn)
             return
         assert inn.h is not None and inn.pxz is not None and inn.s_inv is not None
-        self._x, self._p = joseph_update(self._x, self._p, inn.y, inn.h, inn.r, inn.pxz @ inn.s_inv)
+        # The arrays are the filter's own and the kernels' (contiguous float64): no wrapper needed.
+        self._x, self._p = kernels.joseph_update(self._x, self._p, inn.y, inn.h, inn.r, inn.pxz @ inn.s_inv)
 
     def _iterated(self, inn: Innovation) -> None:
         """Iterated update: ``x_{i+1} = x + K_i (z - h(x_i) - H_i (x - x_i))``, ``K_i`` from ``H_i``."""
@@ -183,11 +161,10 @@ def joseph_update(
 
     ``P+ = (I - K H) P (I - K H)' + K R K'``, which stays symmetric and positive definite
     under round-off (Bucy & Joseph 1968; Bar-Shalom et al. 2001, eq. 5.2.3-18); the result
-    is symmetrised against the last bits.
+    is symmetrised against the last bits. Compiled (:func:`sprn.kernels.joseph_update`).
     """
-    i_kh = np.eye(x.size) - gain @ h
-    p_new = i_kh @ p @ i_kh.T + gain @ r @ gain.T
-    return x + gain @ y, 0.5 * (p_new + p_new.T)
+    x_new, p_new = kernels.joseph_update(*(np.ascontiguousarray(a, dtype=float) for a in (x, p, y, h, r, gain)))
+    return np.asarray(x_new, dtype=float), np.asarray(p_new, dtype=float)
 
 
 def matrix_root(a: FloatArray) -> FloatArray:
@@ -270,7 +247,7 @@ class UkfAdapter:
         q = self.model.process_noise(self._x, dt_s)
         x, p = unscented_transform(moved, self.points.Wm, self.points.Wc, q)
         p = 0.5 * (p + p.T)
-        keep = bool(np.all(np.diag(q) <= NEGLIGIBLE_Q * np.diag(p)))
+        keep = bool(np.all(q.diagonal() <= NEGLIGIBLE_Q * p.diagonal()))
         return x, p, moved if keep else None
 
     def predict(self, dt_s: float) -> None:

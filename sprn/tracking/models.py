@@ -44,7 +44,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from sprn import atmosphere, dynamics
+from sprn import atmosphere, dynamics, kernels
 
 FloatArray = NDArray[np.float64]
 COMMON_DIM = 10
@@ -61,6 +61,7 @@ _EYE3 = np.eye(3)
 _Q_POS = np.kron([[1.0, 0.0], [0.0, 0.0]], _EYE3)
 _Q_CROSS = np.kron([[0.0, 1.0], [1.0, 0.0]], _EYE3)
 _Q_VEL = np.kron([[0.0, 0.0], [0.0, 1.0]], _EYE3)
+_Q_BLOCKS = np.stack([_Q_POS, _Q_CROSS, _Q_VEL]).reshape(3, 36)
 
 
 def white_acceleration_q(dt_s: float, q_m2_s3: float) -> FloatArray:
@@ -69,8 +70,8 @@ def white_acceleration_q(dt_s: float, q_m2_s3: float) -> FloatArray:
     ``q [[dt^3/3 I, dt^2/2 I], [dt^2/2 I, dt I]]`` (Bar-Shalom et al. 2001, eq. 6.2.2-12).
     """
     dt = abs(dt_s)
-    out = (q_m2_s3 * dt**3 / 3.0) * _Q_POS + (q_m2_s3 * dt**2 / 2.0) * _Q_CROSS + (q_m2_s3 * dt) * _Q_VEL
-    return np.asarray(out, dtype=np.float64)
+    weights = np.array([q_m2_s3 * dt**3 / 3.0, q_m2_s3 * dt**2 / 2.0, q_m2_s3 * dt])
+    return np.asarray((weights @ _Q_BLOCKS).reshape(6, 6), dtype=np.float64)
 
 
 def random_walk_parameter_q(dt_s: float, q: float, sens: FloatArray) -> FloatArray:
@@ -268,8 +269,8 @@ def _linear_predict(
     model: MotionModel, x: FloatArray, p: FloatArray, dt_s: float
 ) -> tuple[FloatArray, FloatArray]:
     x_new, phi = model.transition(np.asarray(x, dtype=float), dt_s)
-    p_new = phi @ p @ phi.T + model.process_noise(x, dt_s)
-    return x_new, 0.5 * (p_new + p_new.T)
+    q = model.process_noise(x, dt_s)
+    return x_new, np.asarray(kernels.propagate_covariance(phi, np.ascontiguousarray(p, dtype=float), q), dtype=float)
 
 
 def _rk4(f: dynamics.Derivative, x: FloatArray, dt_s: float, max_step_s: float) -> FloatArray:

@@ -23,6 +23,7 @@ measurement file and inside Monte Carlo loops.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -284,9 +285,12 @@ class Tracker:
         if det.z.size < 4 or self._filter is None:
             return det
         x, p = self._filter.x, self._filter.P
-        rng = float(np.linalg.norm(x[:3] - site.r_ecef_m))
+        d = x[:3] - site.r_ecef_m
+        rng = math.sqrt(float(d @ d))
         k = self.config.range_rate_guard_sigmas
-        second_order = k * k * np.sqrt(np.trace(p[:3, :3]) * np.trace(p[3:6, 3:6])) / rng
+        pos_var = float(p[0, 0]) + float(p[1, 1]) + float(p[2, 2])
+        vel_var = float(p[3, 3]) + float(p[4, 4]) + float(p[5, 5])
+        second_order = k * k * math.sqrt(pos_var * vel_var) / rng
         if second_order < det.sigma[3]:
             return det
         return Detection(t_s=det.t_s, site=det.site, z=det.z[:3], sigma=det.sigma[:3], snr_db=det.snr_db,
