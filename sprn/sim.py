@@ -6,7 +6,7 @@ The only module with a clock. The chain modelled is the one a warning runs along
   track revisit from a random phase; in search it dwells every ``revisit_s`` (a whole
   number of frames), and once it has seen the target or been cued it dwells every frame
   with the longer track dwell. A dwell on a target inside coverage detects it with the
-  probability of the radar equation (``sprn.radar.detection.dwell``); a detection is a
+  probability of the radar equation (``sprn.radar.detection.dwell_at``); a detection is a
   noisy measurement. Each dwell draws its random numbers from its own stream, keyed by
   site and frame, so cueing a radar changes when it looks, not what luck it has.
 * **Links.** A report reaches the command centre after the link's latency plus a
@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from sprn.impact import ImpactPrediction, predict_impact, territory_figures
 from sprn.radar.coverage import visible
-from sprn.radar.detection import dwell
+from sprn.radar.detection import dwell_at, dwell_geometry
 from sprn.radar.measurement import Detection, noisy_measurement
 from sprn.radar.network import rcs_model
 from sprn.radar.site import Site
@@ -166,24 +166,42 @@ class _SiteState:
     phase_s: float
     states: FloatArray
     visible: NDArray[np.bool_]
+    range_m: FloatArray
+    cos_scan: FloatArray
+    rcs_phase: NDArray[np.str_]
     tracking: bool = False
     next_k: int = 0
     process: simpy.Process | None = None
     dwell_times: list[float] = field(default_factory=list)
 
 
-def _site_state(site: Site, index: int, truth: Truth, phase_rng: np.random.Generator) -> _SiteState:
-    """Frame clock and the visibility of the target at every frame, computed at once."""
+def _frame_times(site: Site, truth: Truth, phase_rng: np.random.Generator) -> tuple[float, float, FloatArray]:
+    """A site's frame period, its random phase (s) and its frame times before impact."""
     frame = site.track_revisit_s or site.revisit_s
-    per_search = max(1, round(site.revisit_s / frame))
     phase = float(phase_rng.uniform(0.0, site.revisit_s))
     t = phase + frame * np.arange(int(max(truth.t_impact_s - phase, 0.0) // frame) + 1)
-    t = t[t < truth.t_impact_s]
-    states = truth.state(t).reshape(-1, 6)
-    vis = visible(site, states[:, :3]) if len(t) else np.zeros(0, dtype=bool)
-    return _SiteState(
-        site=site, index=index, frame_s=frame, frames_per_search=per_search, phase_s=phase, states=states, visible=vis
-    )
+    return frame, phase, t[t < truth.t_impact_s]
+
+
+def _site_states(sites: Sequence[Site], truth: Truth, phase_rng: np.random.Generator) -> list[_SiteState]:
+    """Every site's frame clock and, at every frame, the target's state, visibility, range,
+    scan cosine and RCS phase, computed at once (one evaluation of the truth for all sites)."""
+    clocks = [_frame_times(s, truth, phase_rng) for s in sites]
+    times = [t for _, _, t in clocks]
+    all_states = truth.state(np.concatenate(times)).reshape(-1, 6) if times else np.zeros((0, 6))
+    phases = truth.phase(np.concatenate(times)) if times else np.zeros(0, dtype=str)
+    out, start = [], 0
+    for i, (site, (frame, phase, t)) in enumerate(zip(sites, clocks)):
+        states = all_states[start:start + len(t)]
+        rcs_phase = phases[start:start + len(t)]
+        start += len(t)
+        vis = visible(site, states[:, :3]) if len(t) else np.zeros(0, dtype=bool)
+        range_m, cos_scan = dwell_geometry(site, states[:, :3])
+        out.append(_SiteState(
+            site=site, index=i, frame_s=frame, frames_per_search=max(1, round(site.revisit_s / frame)), phase_s=phase,
+            states=states, visible=vis, range_m=range_m, cos_scan=cos_scan, rcs_phase=rcs_phase,
+        ))
+    return out
 
 
 def _next_frame(st: _SiteState, now: float) -> int | None:
@@ -217,7 +235,7 @@ class _Network:
         root = np.random.SeedSequence(seed)
         self._link_rng = np.random.default_rng(root.spawn(1)[0])
         phase_rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
-        self.states = [_site_state(s, i, truth, phase_rng) for i, s in enumerate(sites)]
+        self.states = _site_states(sites, truth, phase_rng)
         self._warned = False
 
     def event(self, kind: str, **details: Any) -> None:
@@ -241,9 +259,10 @@ class _Network:
         site, now = st.site, float(self.env.now)
         st.dwell_times.append(now)
         x = st.states[k]
-        model = rcs_model(RCS_BY_PHASE[str(self.truth.phase(now))])
+        model = rcs_model(RCS_BY_PHASE[str(st.rcs_phase[k])])
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2, st.index, k]))
-        out = dwell(site, x[:3], model.mean_m2(site.band), rng, tracking=st.tracking, swerling=model.swerling)
+        out = dwell_at(site, float(st.range_m[k]), float(st.cos_scan[k]), model.mean_m2(site.band), rng,
+                       tracking=st.tracking, swerling=model.swerling)
         if not out.detected:
             return
         z = noisy_measurement(site, x, out.sigma, rng, out.bias)

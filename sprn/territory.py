@@ -325,8 +325,24 @@ def angle_between(u: FloatArray, v: FloatArray) -> FloatArray:
     return np.asarray(np.arctan2(np.linalg.norm(np.cross(u, v), axis=-1), np.sum(u * v, axis=-1)))
 
 
-@lru_cache(maxsize=32)
+_BOUNDARIES: dict[int, tuple[shapely.Geometry, _Boundary]] = {}
+_MAX_BOUNDARIES = 32
+
+
 def _boundary(geometry: shapely.Geometry) -> _Boundary:
+    """The densified edges of ``geometry`` (cached by identity: hashing a country's
+    geometry means serialising it, which costs more than a distance query)."""
+    hit = _BOUNDARIES.get(id(geometry))
+    if hit is not None and hit[0] is geometry:
+        return hit[1]
+    if len(_BOUNDARIES) >= _MAX_BOUNDARIES:
+        _BOUNDARIES.pop(next(iter(_BOUNDARIES)))
+    built = _build_boundary(geometry)
+    _BOUNDARIES[id(geometry)] = (geometry, built)
+    return built
+
+
+def _build_boundary(geometry: shapely.Geometry) -> _Boundary:
     dense = shapely.segmentize(geometry, DENSIFY_DEG)
     rings = shapely.get_rings(shapely.get_parts(dense))
     lonlat, ring = shapely.get_coordinates(rings, return_index=True)

@@ -295,6 +295,36 @@ def dwell(
     random numbers. A site without a radar type (``site.radar is None``, e.g. from a
     measurement file) always detects, with its fixed ``noise_std``.
     """
+    r = np.asarray(r_ecef_m, dtype=float)
+    range_m, cos_s = dwell_geometry(site, r[None, :])
+    return dwell_at(site, float(range_m[0]), float(cos_s[0]), rcs_m2, rng, tracking, swerling=swerling)
+
+
+def dwell_geometry(site: Site, r_ecef_m: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Slant range (m) and scan cosine of targets ``(n, 3)``: what a dwell needs of the geometry.
+
+    The simulation computes them for every frame of a site at once; :func:`dwell_at`
+    then takes one frame's values.
+    """
+    r = np.asarray(r_ecef_m, dtype=float)
+    range_m = np.linalg.norm(r - site.r_ecef_m, axis=-1)
+    if site.radar is None:
+        return range_m, np.ones_like(range_m)
+    return range_m, scan_cosine(site, r)
+
+
+def dwell_at(
+    site: Site,
+    range_m: float,
+    cos_scan: float,
+    rcs_m2: float,
+    rng: np.random.Generator,
+    tracking: bool = False,
+    *,
+    swerling: int = 1,
+) -> DwellOutcome:
+    """:func:`dwell` for a target at slant range ``range_m`` and scan cosine ``cos_scan``
+    (from :func:`dwell_geometry`)."""
     factor = rcs_fluctuation(swerling, rng)
     draw = float(rng.random())
     with_rr = site.sigma_range_rate_mps is not None
@@ -305,17 +335,14 @@ def dwell(
             detected=True, snr_db=math.inf, pd=1.0, sigma=_readonly(np.array(fixed)), mean_snr_db=math.inf, bias=bias
         )
     rt = site.radar
-    r = np.asarray(r_ecef_m, dtype=float)
-    range_m = float(np.linalg.norm(r - site.r_ecef_m))
-    cos_s = float(scan_cosine(site, r))
-    mean = float(radar_snr(rt, range_m, rcs_m2, tracking=tracking, cos_scan=cos_s))
+    mean = float(radar_snr(rt, range_m, rcs_m2, tracking=tracking, cos_scan=cos_scan))
     snr = mean * factor
     dwell_s = rt.track_dwell_s if tracking else rt.search_dwell_s
     return DwellOutcome(
         detected=draw < float(pd_swerling0(snr, rt.pfa)),
         snr_db=_db(snr),
         pd=float(detection_probability(mean, rt.pfa, swerling)),
-        sigma=_readonly(measurement_sigma(rt, snr, cos_s, dwell_s=dwell_s, range_rate=with_rr)),
+        sigma=_readonly(measurement_sigma(rt, snr, cos_scan, dwell_s=dwell_s, range_rate=with_rr)),
         mean_snr_db=_db(mean),
         bias=bias,
     )
