@@ -180,7 +180,7 @@ def _frame_times(site: Site, truth: Truth, phase_rng: np.random.Generator) -> tu
     frame = site.track_revisit_s or site.revisit_s
     phase = float(phase_rng.uniform(0.0, site.revisit_s))
     t = phase + frame * np.arange(int(max(truth.t_impact_s - phase, 0.0) // frame) + 1)
-    return frame, phase, t[t < truth.t_impact_s]
+    return frame, phase, np.asarray(t[t < truth.t_impact_s], dtype=float)
 
 
 def _site_states(sites: Sequence[Site], truth: Truth, phase_rng: np.random.Generator) -> list[_SiteState]:
