@@ -20,7 +20,7 @@ from sprn.tracking.filters import (
 )
 from sprn.tracking.imm import ImmAdapter, markov_transition, switching_generator
 from sprn.tracking.initiation import WeightedSample, split_sample
-from sprn.tracking.mixture import GaussianSumAdapter, combine, merge_cost
+from sprn.tracking.mixture import GaussianSumAdapter, combine, merge_cost, pair_merge_costs
 from sprn.tracking.models import (
     COMMON_DIM,
     INV_BETA,
@@ -298,6 +298,12 @@ def test_mixture_moments_and_merge_cost():
     assert np.allclose(p, np.cov(samples.T), atol=3e-2)
     assert merge_cost(0.5, parts[0][0], parts[0][1], 0.5, parts[0][0], parts[0][1]) == pytest.approx(0.0, abs=1e-12)
     assert merge_cost(0.5, parts[0][0], parts[0][1], 0.5, parts[1][0], parts[1][1]) > 0.0
+    # All pairs at once: the same costs as merge_cost pair by pair (round-off only).
+    costs = pair_merge_costs(w, np.array([m for m, _ in parts]), np.array([c for _, c in parts]))
+    for i in range(3):
+        for j in range(3):
+            ref = merge_cost(w[i], *parts[i], w[j], *parts[j]) if i < j else np.inf
+            assert costs[i, j] == pytest.approx(ref, rel=1e-9)
 
 
 def test_split_sample_keeps_the_sample_mean_and_covariance():

@@ -91,6 +91,25 @@ def merge_cost(wi: float, xi: FloatArray, pi: FloatArray, wj: float, xj: FloatAr
     return 0.5 * (w * logdet[0] - wi * logdet[1] - wj * logdet[2])
 
 
+def pair_merge_costs(w: FloatArray, xs: FloatArray, ps: FloatArray) -> FloatArray:
+    """:func:`merge_cost` of every pair ``i < j`` of components at once (``inf`` elsewhere).
+
+    The merged covariance of two is ``a Pi + b Pj + a b (xi - xj)(xi - xj)'`` with
+    ``a, b = wi / w, wj / w`` (the law of total covariance for two components).
+    """
+    n = len(w)
+    i, j = np.triu_indices(n, k=1)
+    total = w[i] + w[j]
+    a, b = w[i] / total, w[j] / total
+    d = xs[i] - xs[j]
+    merged = a[:, None, None] * ps[i] + b[:, None, None] * ps[j] + (a * b)[:, None, None] * d[:, :, None] * d[:, None, :]
+    logdet_merged = np.linalg.slogdet(merged)[1]
+    logdet = np.linalg.slogdet(ps)[1]
+    out = np.full((n, n), np.inf)
+    out[i, j] = 0.5 * (total * logdet_merged - w[i] * logdet[i] - w[j] * logdet[j])
+    return out
+
+
 class GaussianSumAdapter:
     """A Gaussian-sum filter over component filters of one model (stateful).
 
@@ -146,19 +165,14 @@ class GaussianSumAdapter:
     def _merge(self) -> None:
         """Merge the cheapest pair while its cost is below :data:`MERGE_COST`."""
         while len(self.filters) > 1:
-            best, pair = MERGE_COST, None
-            for i in range(len(self.filters)):
-                for j in range(i + 1, len(self.filters)):
-                    fi, fj = self.filters[i], self.filters[j]
-                    cost = merge_cost(self.weights[i], fi.x, fi.P, self.weights[j], fj.x, fj.P)
-                    if cost < best:
-                        best, pair = cost, (i, j)
-            if pair is None:
+            xs = np.array([f.x for f in self.filters])
+            ps = np.array([f.P for f in self.filters])
+            cost = pair_merge_costs(self.weights, xs, ps)
+            i, j = np.unravel_index(int(np.argmin(cost)), cost.shape)
+            if not cost[i, j] < MERGE_COST:
                 return
-            i, j = pair
             w = self.weights[i] + self.weights[j]
-            x, p = combine(np.array([self.weights[i] / w, self.weights[j] / w]),
-                           [(self.filters[i].x, self.filters[i].P), (self.filters[j].x, self.filters[j].P)])
+            x, p = combine(np.array([self.weights[i] / w, self.weights[j] / w]), [(xs[i], ps[i]), (xs[j], ps[j])])
             self.filters[i].set_state(x, p)
             self.weights[i] = w
             del self.filters[j]
