@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sprn.errors import SprnError
+from sprn.montecarlo.execution import AUTO_CLUSTER_RUNS, auto_workers
 from sprn.tracking.tracker import FILTERS
 
 
@@ -39,8 +40,9 @@ def _cmd_mc(args: argparse.Namespace) -> int:
     scen = scenario.load(args.scenario)
     if args.runs < 1:
         raise SprnError(f"--runs {args.runs}: expected at least 1 run")
+    workers = args.workers if args.workers is not None or args.scheduler else auto_workers(args.runs)
     result = montecarlo.run_monte_carlo(
-        scen, args.runs, workers=args.workers, scheduler=args.scheduler, base_seed=args.seed,
+        scen, args.runs, workers=workers, scheduler=args.scheduler, base_seed=args.seed,
         progress=sys.stderr.isatty(), first_run=args.first_run,
     )
     out_dir = args.out or f"{scen.out_dir}-mc"
@@ -60,8 +62,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         raise SprnError(f"{scen.path}: no [sweep] table to sweep (see docs/monte-carlo.md)")
     grid, runs = montecarlo.parse_sweep(scen.sweep, scen.path)
     montecarlo.check_grid(scen, grid, f"{scen.path}: sweep.grid")
-    rows = montecarlo.run_sweep(scen, grid, args.runs_per_point or runs, workers=args.workers,
-                                scheduler=args.scheduler, progress=sys.stderr.isatty())
+    per_point = args.runs_per_point or runs
+    total = per_point * len(montecarlo.grid_points(grid))
+    workers = args.workers if args.workers is not None or args.scheduler else auto_workers(total)
+    rows = montecarlo.run_sweep(scen, grid, per_point, workers=workers, scheduler=args.scheduler,
+                                progress=sys.stderr.isatty())
     out = Path(args.out or f"{scen.out_dir}-sweep.csv")
     text = montecarlo.csv_text(rows)
     report.write_atomic(out.parent, {out.name: text})
@@ -223,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("scenario", help="scenario file (TOML)")
     mc.add_argument("--runs", type=int, default=100, help="number of runs (default 100)")
     where = mc.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="local Dask worker processes (default: run in this process)")
+    where.add_argument("--workers", type=int, help="local Dask worker processes (default: one per core from "
+                       f"{AUTO_CLUSTER_RUNS} runs, else this process; 1: this process)")
     where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786")
     mc.add_argument("--seed", type=int, help="base seed (default: the scenario's)")
     mc.add_argument("--first-run", type=int, default=0, help="index of the first run (to split a study)")
@@ -234,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("scenario", help="scenario file (TOML) with a [sweep] table")
     sw.add_argument("--runs-per-point", type=int, help="override sweep.runs_per_point")
     where = sw.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, help="local Dask worker processes")
+    where.add_argument("--workers", type=int, help="local Dask worker processes (default as for mc)")
     where.add_argument("--scheduler", help="address of a running Dask scheduler")
     sw.add_argument("--out", help="CSV file (default: <outputs.dir>-sweep.csv)")
     sw.set_defaults(func=_cmd_sweep)

@@ -147,6 +147,14 @@ def test_progress_is_silent_without_a_terminal(scen: scenario.Scenario, truth: T
     assert capsys.readouterr().err == ""
 
 
+def test_the_command_line_uses_every_core_for_many_runs_and_this_process_for_few() -> None:
+    from sprn.montecarlo.execution import AUTO_CLUSTER_RUNS, auto_workers
+
+    cores = len(os.sched_getaffinity(0))
+    assert auto_workers(AUTO_CLUSTER_RUNS - 1) is None  # a cluster's start-up would cost more than it saves
+    assert auto_workers(1000) == (cores if cores > 1 else None)
+
+
 def _wait_for(path: Path, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not path.exists() or not path.read_text():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,21 @@ class Job:
     seed: int
 
 
+AUTO_CLUSTER_RUNS = 20
+"""From this many runs :func:`auto_workers` starts a local cluster: below it, the few
+seconds a cluster takes to start cost more than the second core saves."""
+
+
+def auto_workers(runs: int) -> int | None:
+    """Workers for ``runs`` runs on this machine: one per usable core, or None (this process)
+    for fewer than :data:`AUTO_CLUSTER_RUNS` runs or a single core."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return cores if cores > 1 and runs >= AUTO_CLUSTER_RUNS else None
+
+
 def fly_or_error(shot: Shot) -> Trajectory | str:
     """The truth of a shot, or why it cannot be flown (a run of it then fails alone)."""
     try:
@@ -57,13 +73,11 @@ def run_job(base: Scenario, job: Job, truth: Trajectory | str) -> RunRecord:
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
-    """A tqdm bar on stderr when asked for, stderr is a terminal and tqdm is installed."""
+    """A tqdm bar on stderr when asked for and stderr is a terminal (never in CI logs)."""
     if not (enabled and sys.stderr.isatty()):
         return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
+    from tqdm import tqdm
+
     return tqdm(total=total, unit="run", file=sys.stderr)
 
 
@@ -138,7 +152,7 @@ def execute(
     without a ``scheduler`` runs the jobs in this process; ``workers > 1`` starts a local
     Dask cluster of that many processes; ``scheduler`` (an address or a
     ``distributed.Client``) uses an existing cluster. ``progress`` shows a bar on a
-    terminal (needs tqdm).
+    terminal.
     """
     if workers is not None and workers < 1:
         raise SprnError(f"Monte Carlo: workers = {workers}: expected an integer >= 1")

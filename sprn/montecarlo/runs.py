@@ -81,7 +81,7 @@ def run_monte_carlo(
     base_seed : int, optional
         Seed the run seeds are derived from (default: ``scenario.seed``).
     progress : bool
-        Show a progress bar when stderr is a terminal and tqdm is installed.
+        Show a progress bar (tqdm) when stderr is a terminal.
     first_run : int
         Index of the first run.
     truth : Trajectory, optional
