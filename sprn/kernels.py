@@ -310,3 +310,44 @@ def joseph_update(x: np.ndarray, p: np.ndarray, y: np.ndarray, h: np.ndarray, r:
     i_kh = np.eye(x.size) - gain @ h
     p_new = i_kh @ p @ i_kh.T + gain @ r @ gain.T
     return x + gain @ y, 0.5 * (p_new + p_new.T)
+
+
+@njit(cache=True)
+def sigma_points(x: np.ndarray, p: np.ndarray, spread: float) -> np.ndarray:
+    """Symmetric sigma points ``[x, x + U_k, x - U_k]`` (2n + 1, n), ``U' U = spread P``.
+
+    ``U`` is the transposed Cholesky factor (rows: the offsets); raises numpy's
+    ``LinAlgError`` when ``spread P`` is not positive definite (the caller falls back).
+    """
+    n = x.size
+    root = np.linalg.cholesky(spread * p).T
+    out = np.empty((2 * n + 1, n))
+    out[0] = x
+    for k in range(n):
+        out[1 + k] = x + root[k]
+        out[1 + n + k] = x - root[k]
+    return out
+
+
+@njit(cache=True)
+def measurement_moments(rot: np.ndarray, origin: np.ndarray, sig: np.ndarray, x: np.ndarray, wm: np.ndarray,
+                        wc: np.ndarray, r: np.ndarray,
+                        with_range_rate: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The unscented transform of sigma points ``sig`` (m, n) through the radar measurement.
+
+    Returns the predicted measurement, its covariance ``S`` (with noise ``r``), the
+    state-measurement cross-covariance ``Pxz`` about the state mean ``x`` and ``S^-1``.
+    The sigma points' azimuths are unwrapped around the central point's first, so that
+    weighted sums are circular means (the moments of filterpy's ``unscented_transform``
+    otherwise: ``sum wm z``, ``sum wc dz dz' + R``).
+    """
+    zs = measure(rot, origin, np.ascontiguousarray(sig[:, :6]), with_range_rate)
+    for i in range(zs.shape[0]):
+        zs[i, 1] = zs[0, 1] + (zs[i, 1] - zs[0, 1] + math.pi) % (2.0 * math.pi) - math.pi
+    z_pred = wm @ zs
+    dz = zs - z_pred
+    dx = sig - x
+    s = (dz.T * wc) @ dz + r
+    s = 0.5 * (s + s.T)
+    pxz = (dx.T * wc) @ dz
+    return z_pred, s, pxz, np.linalg.inv(s)

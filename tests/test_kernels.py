@@ -56,3 +56,29 @@ def test_to_ground_lands_on_the_ellipsoid_forward_and_back():
     assert np.allclose(dynamics.altitude_m(xg[:, :3]), 0.0, atol=1.0)
     back, _ = kernels.to_ground(np.ascontiguousarray(falling), np.zeros(10), -1.0, 7200.0)
     assert np.all(back < 0.0)
+
+
+def test_measurement_moments_are_filterpys_unscented_transform_away_from_north():
+    from filterpy.kalman import MerweScaledSigmaPoints, unscented_transform
+
+    from sprn.radar import Site, measure
+
+    site = Site.from_degrees(name="s", lat_deg=43.0, lon_deg=132.0, alt_m=50.0, sigma_range_m=50.0,
+                             sigma_az_deg=0.05, sigma_el_deg=0.05, revisit_s=1.0, min_el_deg=0.0,
+                             max_range_km=5000.0)
+    x = _states()[0][12].copy()
+    x[:3] = geo.lla_to_ecef(np.radians(38.0), np.radians(136.0), 400e3)  # south-east of the site
+    p = np.diag([4e6, 4e6, 4e6, 1e2, 1e2, 1e2])
+    points = MerweScaledSigmaPoints(6, alpha=1.0, beta=2.0, kappa=0.0)
+    sig = kernels.sigma_points(x, p, 6.0)
+    assert np.allclose(sig, points.sigma_points(x, p), rtol=0, atol=1e-6)
+    r = np.diag([50.0, 1e-3, 1e-3, 1.0]) ** 2
+    z_pred, s, pxz, s_inv = kernels.measurement_moments(site.enu_rotation, site.r_ecef_m, sig, x, points.Wm,
+                                                        points.Wc, r, True)
+    zs = measure(site, sig, True)
+    ref_z, ref_s = unscented_transform(zs, points.Wm, points.Wc, r)
+    # Azimuths near 130 deg, far from the wrap: the plain sums are filterpy's (round-off only).
+    assert np.allclose(z_pred, ref_z, rtol=1e-12, atol=1e-12)
+    assert np.allclose(s, ref_s, rtol=1e-9, atol=1e-12)
+    assert np.allclose(pxz, (points.Wc[:, None] * (sig - x)).T @ (zs - ref_z), rtol=1e-9, atol=1e-9)
+    assert np.allclose(s_inv @ s, np.eye(4), atol=1e-9)

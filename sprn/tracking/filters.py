@@ -24,7 +24,7 @@ from filterpy.kalman import MerweScaledSigmaPoints, unscented_transform
 from numpy.typing import NDArray
 
 from sprn import kernels
-from sprn.radar.measurement import measure, measurement_jacobian, residual
+from sprn.radar.measurement import measurement_jacobian, residual
 from sprn.radar.site import Site
 from sprn.tracking.models import MotionModel
 
@@ -182,9 +182,10 @@ class UkfAdapter:
     """Unscented Kalman filter on any motion model, sigma points propagated at once (stateful).
 
     Scaled sigma points and weights from filterpy's ``MerweScaledSigmaPoints`` (Van der
-    Merwe 2004) and moments from its ``unscented_transform``; the ``2n + 1`` sigma points
-    go through the motion model in one vectorised integration and through
-    :func:`~sprn.radar.measurement.measure` in one call. Sigma points are drawn afresh for
+    Merwe 2004), the predicted moments from its ``unscented_transform``; the ``2n + 1``
+    sigma points go through the motion model in one vectorised integration, and through
+    the radar measurement, with the same transform's sums, in one compiled call
+    (:func:`sprn.kernels.measurement_moments`, tested against filterpy's). Sigma points are drawn afresh for
     the update from the predicted mean and covariance, so they carry the process noise,
     unless that noise is negligible (free flight), when the moved points themselves are
     used, as filterpy's own ``UnscentedKalmanFilter`` does.
@@ -233,8 +234,12 @@ class UkfAdapter:
         ``[x, x + U_k, x - U_k]`` with ``U' U = (n + lambda) P``: the same points in
         the same order (the tests check it), without filterpy's loop over the rows.
         """
-        root = matrix_root(self._spread * p)
-        return np.concatenate([x[None, :], x + root, x - root])
+        try:
+            return kernels.sigma_points(np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(p, dtype=float),
+                                        self._spread)
+        except np.linalg.LinAlgError:
+            root = matrix_root(self._spread * p)
+            return np.concatenate([x[None, :], x + root, x - root])
 
     def _moments_after(self, dt_s: float) -> tuple[FloatArray, FloatArray, FloatArray | None]:
         """Predicted mean, covariance and, if they still represent it, the moved sigma points.
@@ -263,14 +268,11 @@ class UkfAdapter:
         """Residual and covariance of measurement ``z`` (noise ``r``) from ``site``."""
         z = np.asarray(z, dtype=float)
         sig = self._moved if self._moved is not None else self.sigma_points(self._x, self._p)
-        zs = measure(site, sig[:, :6], z.size == 4)
-        # Unwrap the sigma points' azimuths around the central one so plain sums are circular means.
-        zs[:, 1] = zs[0, 1] + (zs[:, 1] - zs[0, 1] + np.pi) % TWO_PI - np.pi
-        z_pred, s = unscented_transform(zs, self.points.Wm, self.points.Wc, r)
-        s = 0.5 * (s + s.T)
-        pxz = (self.points.Wc[:, None] * (sig - self._x)).T @ (zs - z_pred)
-        return Innovation(y=residual(z, z_pred), s=s, z=z, z_pred=z_pred, r=r, site=site, pxz=pxz,
-                          s_inv=np.linalg.inv(s))
+        # The unscented transform through h, azimuths unwrapped around the central point's (compiled).
+        z_pred, s, pxz, s_inv = kernels.measurement_moments(
+            site.enu_rotation, site.r_ecef_m, sig, self._x, self.points.Wm, self.points.Wc,
+            np.ascontiguousarray(r, dtype=float), z.size == 4)
+        return Innovation(y=residual(z, z_pred), s=s, z=z, z_pred=z_pred, r=r, site=site, pxz=pxz, s_inv=s_inv)
 
     def correct(self, inn: Innovation) -> None:
         """Update with the measurement of ``inn`` (from :meth:`innovation` at this prediction)."""
