@@ -351,3 +351,39 @@ def measurement_moments(rot: np.ndarray, origin: np.ndarray, sig: np.ndarray, x:
     s = 0.5 * (s + s.T)
     pxz = (dx.T * wc) @ dz
     return z_pred, s, pxz, np.linalg.inv(s)
+
+
+@njit(cache=True)
+def white_acceleration_q(dt_s: float, q_m2_s3: float) -> np.ndarray:
+    """Process noise (6x6) of continuous white acceleration noise of density ``q`` over ``dt_s``.
+
+    ``q [[dt^3/3 I, dt^2/2 I], [dt^2/2 I, dt I]]`` (Bar-Shalom et al. 2001, eq. 6.2.2-12).
+    """
+    dt = abs(dt_s)
+    out = np.zeros((6, 6))
+    for i in range(3):
+        out[i, i] = q_m2_s3 * dt**3 / 3.0
+        out[i, 3 + i] = out[3 + i, i] = q_m2_s3 * dt**2 / 2.0
+        out[3 + i, 3 + i] = q_m2_s3 * dt
+    return out
+
+
+@njit(cache=True)
+def ballistic_predict(x: np.ndarray, p: np.ndarray, h: float, steps: int,
+                      q_m2_s3: float) -> tuple[np.ndarray, np.ndarray]:
+    """EKF prediction of a vacuum ballistic state and covariance by ``steps`` RK4 steps of ``h`` s.
+
+    The mean and transition matrix of :func:`transition`, the covariance
+    ``Phi P Phi' + Q`` with white acceleration noise of density ``q_m2_s3``.
+    """
+    x_new, phi = transition(x, h, steps)
+    return x_new, propagate_covariance(phi, p, white_acceleration_q(h * steps, q_m2_s3))
+
+
+@njit(cache=True)
+def linearised_measurement(rot: np.ndarray, origin: np.ndarray, x: np.ndarray, p: np.ndarray, r: np.ndarray,
+                           with_range_rate: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``h(x)``, ``H``, ``P H'``, ``S`` and ``S^-1`` of the radar measurement at one state (EKF)."""
+    z, jac = measure_jacobian(rot, origin, x, with_range_rate)
+    pht, s, s_inv = innovation_covariance(p, jac, r)
+    return z, jac, pht, s, s_inv

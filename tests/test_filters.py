@@ -20,7 +20,12 @@ from sprn.tracking.filters import (
 )
 from sprn.tracking.imm import ImmAdapter, markov_transition, switching_generator
 from sprn.tracking.initiation import WeightedSample, split_sample
-from sprn.tracking.mixture import GaussianSumAdapter, combine, merge_cost, pair_merge_costs
+from sprn.tracking.mixture import (
+    GaussianSumAdapter,
+    combine,
+    merge_cost,
+    pair_merge_costs,
+)
 from sprn.tracking.models import (
     COMMON_DIM,
     INV_BETA,
@@ -64,6 +69,20 @@ def test_ballistic_transition_is_the_derivative_of_the_flow(dt):
     # error is far below the RK4 error of the central differences. Tolerance: 1e-5
     # absolute (s or 1/s), relative to the position-velocity block (dt).
     assert np.allclose(phi, ref, rtol=0, atol=1e-5 * max(1.0, dt))
+
+
+def test_ballistic_predict_is_transition_and_process_noise():
+    model = BallisticModel(q_m2_s3=1e-4)
+    x = _state()
+    a = np.random.default_rng(5).normal(size=(6, 6))
+    p = a @ a.T + np.eye(6)
+    for dt in (2.0, 12.0, -3.0):
+        x1, p1 = model.predict(x, p, dt)
+        x_ref, phi = model.transition(x, dt)
+        p_ref = phi @ p @ phi.T + model.process_noise(x, dt)
+        # One compiled call doing the same products: round-off only.
+        assert np.allclose(x1, x_ref, rtol=1e-14, atol=1e-6)
+        assert np.allclose(p1, p_ref, rtol=1e-10, atol=1e-10)
 
 
 def test_joseph_update_is_filterpys_update():

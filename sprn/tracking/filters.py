@@ -124,8 +124,8 @@ class EkfAdapter:
     def innovation(self, z: FloatArray, site: Site, r: FloatArray) -> Innovation:
         """Residual and covariance of measurement ``z`` (noise ``r``) from ``site``."""
         z = np.asarray(z, dtype=float)
-        z_pred, h = measure_with_jacobian(site, self._x, z.size == 4)
-        pht, s, s_inv = kernels.innovation_covariance(self._p, h, np.ascontiguousarray(r, dtype=float))
+        z_pred, h, pht, s, s_inv = kernels.linearised_measurement(
+            site.enu_rotation, site.r_ecef_m, self._x, self._p, np.ascontiguousarray(r, dtype=float), z.size == 4)
         return Innovation(y=residual(z, z_pred), s=s, z=z, z_pred=z_pred, r=r, site=site, h=h, pxz=pht, s_inv=s_inv)
 
     def correct(self, inn: Innovation) -> None:

@@ -38,6 +38,7 @@ IMM mixes them (``slots``: where a model's components sit in it).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
@@ -58,10 +59,6 @@ at 7 km/s: rho(120 km) = 2.2e-8 kg/m^3), so the reentry model takes vacuum-sized
 
 
 _EYE3 = np.eye(3)
-_Q_POS = np.kron([[1.0, 0.0], [0.0, 0.0]], _EYE3)
-_Q_CROSS = np.kron([[0.0, 1.0], [1.0, 0.0]], _EYE3)
-_Q_VEL = np.kron([[0.0, 0.0], [0.0, 1.0]], _EYE3)
-_Q_BLOCKS = np.stack([_Q_POS, _Q_CROSS, _Q_VEL]).reshape(3, 36)
 
 
 def white_acceleration_q(dt_s: float, q_m2_s3: float) -> FloatArray:
@@ -69,9 +66,7 @@ def white_acceleration_q(dt_s: float, q_m2_s3: float) -> FloatArray:
 
     ``q [[dt^3/3 I, dt^2/2 I], [dt^2/2 I, dt I]]`` (Bar-Shalom et al. 2001, eq. 6.2.2-12).
     """
-    dt = abs(dt_s)
-    weights = np.array([q_m2_s3 * dt**3 / 3.0, q_m2_s3 * dt**2 / 2.0, q_m2_s3 * dt])
-    return np.asarray((weights @ _Q_BLOCKS).reshape(6, 6), dtype=np.float64)
+    return np.asarray(kernels.white_acceleration_q(dt_s, q_m2_s3), dtype=np.float64)
 
 
 def random_walk_parameter_q(dt_s: float, q: float, sens: FloatArray) -> FloatArray:
@@ -157,8 +152,14 @@ class BallisticModel:
         return white_acceleration_q(dt_s, self.q_m2_s3)
 
     def predict(self, x: FloatArray, p: FloatArray, dt_s: float) -> tuple[FloatArray, FloatArray]:
-        """Mean and covariance propagated by ``dt_s`` (s), linearised."""
-        return _linear_predict(self, x, p, dt_s)
+        """Mean and covariance propagated by ``dt_s`` (s), linearised: ``Phi P Phi' + Q`` with
+        :meth:`transition` and :meth:`process_noise`, in one compiled call."""
+        if dt_s == 0.0:
+            return np.array(x, dtype=float), np.array(p, dtype=float)
+        n = max(1, math.ceil(abs(dt_s) / self.max_step_s))
+        x_new, p_new = kernels.ballistic_predict(np.ascontiguousarray(x, dtype=float),
+                                                 np.ascontiguousarray(p, dtype=float), dt_s / n, n, self.q_m2_s3)
+        return x_new, p_new
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
