@@ -52,6 +52,33 @@ def _cmd_mc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_mc_combine(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from sprn import montecarlo, report
+
+    parts = []
+    for name in args.results:
+        path = Path(name) / "mc.json" if Path(name).is_dir() else Path(name)
+        try:
+            data = json.loads(path.read_text())
+        except OSError as exc:
+            raise SprnError(f"{path}: cannot read ({exc.strerror}): expected an mc.json written by sprn mc") from None
+        except ValueError as exc:
+            raise SprnError(f"{path}: not JSON ({exc}): expected an mc.json written by sprn mc") from None
+        if not isinstance(data, dict):
+            raise SprnError(f"{path}: a JSON {type(data).__name__}: expected an mc.json written by sprn mc")
+        parts.append(montecarlo.McResult.from_dict(data, source=str(path)))
+    result = parts[0]
+    for part in parts[1:]:
+        result = montecarlo.combine(result, part)
+    report.write_atomic(args.out, montecarlo.mc_files(result))
+    print(montecarlo.summary_text(result))
+    print(f"\nwrote mc.json, runs.csv, over_time.csv to {args.out}/")
+    return 0
+
+
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -235,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--first-run", type=int, default=0, help="index of the first run (to split a study)")
     mc.add_argument("--out", help="output directory (default: <outputs.dir>-mc)")
     mc.set_defaults(func=_cmd_mc)
+
+    mcc = sub.add_parser("mc-combine", help="combine Monte Carlo results of disjoint runs (e.g. --first-run parts)")
+    mcc.add_argument("results", nargs="+", help="mc.json files or the directories sprn mc wrote them to")
+    mcc.add_argument("--out", required=True, help="output directory for the combined mc.json, runs.csv, over_time.csv")
+    mcc.set_defaults(func=_cmd_mc_combine)
 
     sw = sub.add_parser("sweep", help="run the scenario's [sweep] grid; one table row per point")
     sw.add_argument("scenario", help="scenario file (TOML) with a [sweep] table")

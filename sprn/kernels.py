@@ -95,18 +95,27 @@ def derivative(x: np.ndarray, inv_beta: np.ndarray) -> np.ndarray:
 
 @njit(cache=True)
 def _rk4_one(s: np.ndarray, ib: float, h: float) -> None:
-    """One classical RK4 step of size ``h`` of one state ``s`` (6,), in place."""
-    k = np.empty((4, 6))
-    y = s.copy()
-    for stage in range(4):
-        if stage > 0:
-            c = h if stage == 3 else 0.5 * h
-            for j in range(6):
-                y[j] = s[j] + c * k[stage - 1, j]
-        k[stage, 0], k[stage, 1], k[stage, 2] = y[3], y[4], y[5]
-        k[stage, 3], k[stage, 4], k[stage, 5] = acceleration(y[0], y[1], y[2], y[3], y[4], y[5], ib)
-    for j in range(6):
-        s[j] += h / 6.0 * (k[0, j] + 2.0 * k[1, j] + 2.0 * k[2, j] + k[3, j])
+    """One classical RK4 step of size ``h`` of one state ``s`` (6,), in place.
+
+    Written in scalars: the four stages allocate nothing (this is the innermost loop of
+    every propagation, called millions of times in a track initiation).
+    """
+    px, py, pz, vx, vy, vz = s[0], s[1], s[2], s[3], s[4], s[5]
+    a1x, a1y, a1z = acceleration(px, py, pz, vx, vy, vz, ib)
+    c = 0.5 * h
+    v2x, v2y, v2z = vx + c * a1x, vy + c * a1y, vz + c * a1z
+    a2x, a2y, a2z = acceleration(px + c * vx, py + c * vy, pz + c * vz, v2x, v2y, v2z, ib)
+    v3x, v3y, v3z = vx + c * a2x, vy + c * a2y, vz + c * a2z
+    a3x, a3y, a3z = acceleration(px + c * v2x, py + c * v2y, pz + c * v2z, v3x, v3y, v3z, ib)
+    v4x, v4y, v4z = vx + h * a3x, vy + h * a3y, vz + h * a3z
+    a4x, a4y, a4z = acceleration(px + h * v3x, py + h * v3y, pz + h * v3z, v4x, v4y, v4z, ib)
+    k = h / 6.0
+    s[0] = px + k * (vx + 2.0 * v2x + 2.0 * v3x + v4x)
+    s[1] = py + k * (vy + 2.0 * v2y + 2.0 * v3y + v4y)
+    s[2] = pz + k * (vz + 2.0 * v2z + 2.0 * v3z + v4z)
+    s[3] = vx + k * (a1x + 2.0 * a2x + 2.0 * a3x + a4x)
+    s[4] = vy + k * (a1y + 2.0 * a2y + 2.0 * a3y + a4y)
+    s[5] = vz + k * (a1z + 2.0 * a2z + 2.0 * a3z + a4z)
 
 
 @njit(cache=True)

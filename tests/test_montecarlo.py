@@ -35,8 +35,7 @@ from sprn.montecarlo import (
     warning_map,
 )
 from sprn.montecarlo.records import sample_on_grid
-from sprn.report import json_ready
-from sprn.report import warning_dict
+from sprn.report import json_ready, warning_dict
 from sprn.territory import on_territory
 from sprn.trajectory import Trajectory, fly
 
@@ -132,6 +131,25 @@ def test_combining_parts_equals_one_run_of_the_union(scen: scenario.Scenario, tr
         dataclasses.replace(r, t_impact_s=r.t_impact_s + 1.0) for r in second.records))
     with pytest.raises(SprnError, match="t_impact_s"):
         combine(first, other_truth)
+
+
+def test_mc_combine_command_writes_the_result_of_the_union(tmp_path: Path, scen: scenario.Scenario,
+                                                            truth: Trajectory, baseline: McResult,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from sprn import cli, report
+
+    report.write_atomic(tmp_path / "a", mc_files(run_monte_carlo(scen, 3, truth=truth)))
+    report.write_atomic(tmp_path / "b", mc_files(run_monte_carlo(scen, 3, first_run=3, truth=truth)))
+    # A directory or its mc.json, in any order: the files of one Monte Carlo of runs 0-5.
+    assert cli.main(["mc-combine", str(tmp_path / "b" / "mc.json"), str(tmp_path / "a"),
+                     "--out", str(tmp_path / "ab")]) == 0
+    for name, text in mc_files(baseline).items():
+        assert (tmp_path / "ab" / name).read_text() == text
+    (tmp_path / "bad.json").write_text('{"meta": 1}')
+    assert cli.main(["mc-combine", str(tmp_path / "a"), str(tmp_path / "bad.json"), "--out",
+                     str(tmp_path / "none")]) == 2
+    assert "bad.json: not a Monte Carlo result" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists()
 
 
 def test_json_round_trip_is_exact(baseline: McResult) -> None:
