@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from sprn.impact import ImpactPrediction, predict_impact, territory_figures
 from sprn.radar.coverage import visible
-from sprn.radar.detection import dwell_at, dwell_geometry
+from sprn.radar.detection import dwell_at, dwell_geometry, radar_snr
 from sprn.radar.measurement import Detection, noisy_measurement
 from sprn.radar.network import rcs_model
 from sprn.radar.site import Site
@@ -166,8 +166,8 @@ class _SiteState:
     phase_s: float
     states: FloatArray
     visible: NDArray[np.bool_]
-    range_m: FloatArray
     cos_scan: FloatArray
+    snr_per_m2: tuple[FloatArray, FloatArray]
     rcs_phase: NDArray[np.str_]
     tracking: bool = False
     next_k: int = 0
@@ -184,8 +184,9 @@ def _frame_times(site: Site, truth: Truth, phase_rng: np.random.Generator) -> tu
 
 
 def _site_states(sites: Sequence[Site], truth: Truth, phase_rng: np.random.Generator) -> list[_SiteState]:
-    """Every site's frame clock and, at every frame, the target's state, visibility, range,
-    scan cosine and RCS phase, computed at once (one evaluation of the truth for all sites)."""
+    """Every site's frame clock and, at every frame, the target's state, visibility, scan
+    cosine, SNR per m^2 of RCS (search and track dwells) and RCS phase, computed at once
+    (one evaluation of the truth for all sites)."""
     clocks = [_frame_times(s, truth, phase_rng) for s in sites]
     times = [t for _, _, t in clocks]
     all_states = truth.state(np.concatenate(times)).reshape(-1, 6) if times else np.zeros((0, 6))
@@ -197,9 +198,11 @@ def _site_states(sites: Sequence[Site], truth: Truth, phase_rng: np.random.Gener
         start += len(t)
         vis = visible(site, states[:, :3]) if len(t) else np.zeros(0, dtype=bool)
         range_m, cos_scan = dwell_geometry(site, states[:, :3])
+        snr = tuple(np.zeros_like(range_m) if site.radar is None else
+                    radar_snr(site.radar, range_m, 1.0, tracking=track, cos_scan=cos_scan) for track in (False, True))
         out.append(_SiteState(
             site=site, index=i, frame_s=frame, frames_per_search=max(1, round(site.revisit_s / frame)), phase_s=phase,
-            states=states, visible=vis, range_m=range_m, cos_scan=cos_scan, rcs_phase=rcs_phase,
+            states=states, visible=vis, cos_scan=cos_scan, snr_per_m2=(snr[0], snr[1]), rcs_phase=rcs_phase,
         ))
     return out
 
@@ -261,8 +264,8 @@ class _Network:
         x = st.states[k]
         model = rcs_model(RCS_BY_PHASE[str(st.rcs_phase[k])])
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2, st.index, k]))
-        out = dwell_at(site, float(st.range_m[k]), float(st.cos_scan[k]), model.mean_m2(site.band), rng,
-                       tracking=st.tracking, swerling=model.swerling)
+        mean_snr = float(st.snr_per_m2[st.tracking][k]) * model.mean_m2(site.band)
+        out = dwell_at(site, mean_snr, float(st.cos_scan[k]), rng, tracking=st.tracking, swerling=model.swerling)
         if not out.detected:
             return
         z = noisy_measurement(site, x, out.sigma, rng, out.bias)

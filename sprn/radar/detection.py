@@ -297,7 +297,9 @@ def dwell(
     """
     r = np.asarray(r_ecef_m, dtype=float)
     range_m, cos_s = dwell_geometry(site, r[None, :])
-    return dwell_at(site, float(range_m[0]), float(cos_s[0]), rcs_m2, rng, tracking, swerling=swerling)
+    mean = 0.0 if site.radar is None else float(radar_snr(site.radar, range_m[0], rcs_m2, tracking=tracking,
+                                                          cos_scan=cos_s[0]))
+    return dwell_at(site, mean, float(cos_s[0]), rng, tracking, swerling=swerling)
 
 
 def dwell_geometry(site: Site, r_ecef_m: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -315,16 +317,18 @@ def dwell_geometry(site: Site, r_ecef_m: ArrayLike) -> tuple[FloatArray, FloatAr
 
 def dwell_at(
     site: Site,
-    range_m: float,
+    mean_snr: float,
     cos_scan: float,
-    rcs_m2: float,
     rng: np.random.Generator,
     tracking: bool = False,
     *,
     swerling: int = 1,
 ) -> DwellOutcome:
-    """:func:`dwell` for a target at slant range ``range_m`` and scan cosine ``cos_scan``
-    (from :func:`dwell_geometry`)."""
+    """:func:`dwell` on a target of mean single-dwell SNR ``mean_snr`` (linear, from
+    :func:`radar_snr`) at scan cosine ``cos_scan`` (from :func:`dwell_geometry`).
+
+    The simulation computes the SNR per unit RCS of every frame at once and scales it by
+    the target's mean RCS; ``mean_snr`` is ignored for a site without a radar type."""
     factor = rcs_fluctuation(swerling, rng)
     draw = float(rng.random())
     with_rr = site.sigma_range_rate_mps is not None
@@ -335,7 +339,7 @@ def dwell_at(
             detected=True, snr_db=math.inf, pd=1.0, sigma=_readonly(np.array(fixed)), mean_snr_db=math.inf, bias=bias
         )
     rt = site.radar
-    mean = float(radar_snr(rt, range_m, rcs_m2, tracking=tracking, cos_scan=cos_scan))
+    mean = float(mean_snr)
     snr = mean * factor
     dwell_s = rt.track_dwell_s if tracking else rt.search_dwell_s
     return DwellOutcome(
