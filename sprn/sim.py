@@ -7,9 +7,8 @@ The only module with a clock. The chain modelled is the one a warning runs along
   number of frames), and once it has seen the target or been cued it dwells every frame
   with the longer track dwell. A dwell on a target inside coverage detects it with the
   probability of the radar equation (``sprn.radar.detection.dwell_at``); a detection is a
-  noisy measurement. Each dwell's random numbers are its frame's row of arrays drawn up
-  front from the site's own stream, so cueing a radar changes when it looks, not what
-  luck it has.
+  noisy measurement. Each dwell draws its random numbers from its own stream, keyed by
+  site and frame, so cueing a radar changes when it looks, not what luck it has.
 * **Links.** A report reaches the command centre after the link's latency plus a
   uniform jitter, or is lost with the link's loss probability.
 * **Command centre.** Reports are held in a reorder buffer for the largest latency plus
@@ -38,7 +37,7 @@ from numpy.typing import NDArray
 
 from sprn.impact import ImpactPrediction, predict_impact, territory_figures
 from sprn.radar.coverage import visible
-from sprn.radar.detection import dwell_at, dwell_geometry, fluctuation_from_uniforms, radar_snr
+from sprn.radar.detection import dwell_at, dwell_geometry, radar_snr
 from sprn.radar.measurement import Detection, noisy_measurement
 from sprn.radar.network import rcs_model
 from sprn.radar.site import Site
@@ -170,8 +169,6 @@ class _SiteState:
     cos_scan: FloatArray
     snr_per_m2: tuple[FloatArray, FloatArray]
     rcs_phase: NDArray[np.str_]
-    uniforms: FloatArray
-    normals: FloatArray
     tracking: bool = False
     next_k: int = 0
     process: simpy.Process | None = None
@@ -186,12 +183,10 @@ def _frame_times(site: Site, truth: Truth, phase_rng: np.random.Generator) -> tu
     return frame, phase, np.asarray(t[t < truth.t_impact_s], dtype=float)
 
 
-def _site_states(sites: Sequence[Site], truth: Truth, phase_rng: np.random.Generator, seed: int) -> list[_SiteState]:
+def _site_states(sites: Sequence[Site], truth: Truth, phase_rng: np.random.Generator) -> list[_SiteState]:
     """Every site's frame clock and, at every frame, the target's state, visibility, scan
     cosine, SNR per m^2 of RCS (search and track dwells) and RCS phase, computed at once
-    (one evaluation of the truth for all sites). Each frame's random numbers (three
-    uniforms for the RCS fluctuation and the detection, four normals for the measurement
-    noise) are a row of arrays drawn from the site's own stream, keyed by seed and site."""
+    (one evaluation of the truth for all sites)."""
     clocks = [_frame_times(s, truth, phase_rng) for s in sites]
     times = [t for _, _, t in clocks]
     all_states = truth.state(np.concatenate(times)).reshape(-1, 6) if times else np.zeros((0, 6))
@@ -205,11 +200,9 @@ def _site_states(sites: Sequence[Site], truth: Truth, phase_rng: np.random.Gener
         range_m, cos_scan = dwell_geometry(site, states[:, :3])
         snr = tuple(np.zeros_like(range_m) if site.radar is None else
                     radar_snr(site.radar, range_m, 1.0, tracking=track, cos_scan=cos_scan) for track in (False, True))
-        draws = np.random.default_rng(np.random.SeedSequence([seed, 2, i]))
         out.append(_SiteState(
             site=site, index=i, frame_s=frame, frames_per_search=max(1, round(site.revisit_s / frame)), phase_s=phase,
             states=states, visible=vis, cos_scan=cos_scan, snr_per_m2=(snr[0], snr[1]), rcs_phase=rcs_phase,
-            uniforms=draws.random((len(t), 3)), normals=draws.standard_normal((len(t), 4)),
         ))
     return out
 
@@ -245,7 +238,7 @@ class _Network:
         root = np.random.SeedSequence(seed)
         self._link_rng = np.random.default_rng(root.spawn(1)[0])
         phase_rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
-        self.states = _site_states(sites, truth, phase_rng, seed)
+        self.states = _site_states(sites, truth, phase_rng)
         self._warned = False
 
     def event(self, kind: str, **details: Any) -> None:
@@ -270,13 +263,12 @@ class _Network:
         st.dwell_times.append(now)
         x = st.states[k]
         model = rcs_model(RCS_BY_PHASE[str(st.rcs_phase[k])])
-        u_rcs, u_rcs2, u_detect = st.uniforms[k].tolist()
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2, st.index, k]))
         mean_snr = float(st.snr_per_m2[st.tracking][k]) * model.mean_m2(site.band)
-        out = dwell_at(site, mean_snr, float(st.cos_scan[k]), fluctuation_from_uniforms(model.swerling, u_rcs, u_rcs2),
-                       u_detect, tracking=st.tracking, swerling=model.swerling)
+        out = dwell_at(site, mean_snr, float(st.cos_scan[k]), rng, tracking=st.tracking, swerling=model.swerling)
         if not out.detected:
             return
-        z = noisy_measurement(site, x, out.sigma, None, out.bias, normals=st.normals[k])
+        z = noisy_measurement(site, x, out.sigma, rng, out.bias)
         link = self.config.link_of(site.name)
         delay = link.latency_s + link.jitter_s * float(self._link_rng.random())
         lost = float(self._link_rng.random()) < link.loss

@@ -258,21 +258,3 @@ def test_kusong_geometry_from_mishelevka() -> None:
     pd_rv = de.dwell(site, target, rv.mean_m2(site.band), rng, True, swerling=rv.swerling).pd
     assert pd_stage > 0.9
     assert pd_rv < pd_stage
-
-
-def test_fluctuation_from_uniforms_has_the_swerling_distributions():
-    u = np.random.default_rng(11).random((200_000, 2))
-    one = np.array([de.fluctuation_from_uniforms(1, a, b) for a, b in u])
-    three = np.array([de.fluctuation_from_uniforms(3, a, b) for a, b in u])
-    # Exponential of mean 1 (variance 1) and chi-square-4 over 4 (mean 1, variance 1/2).
-    # Standard errors of the mean over 200,000 draws: 0.0022 and 0.0016; of the variance
-    # about 0.01 and 0.003; tolerances are 5 of them.
-    assert one.mean() == pytest.approx(1.0, abs=0.011)
-    assert one.var() == pytest.approx(1.0, abs=0.05)
-    assert three.mean() == pytest.approx(1.0, abs=0.008)
-    assert three.var() == pytest.approx(0.5, abs=0.015)
-    # Same distribution as the generator's draws of rcs_fluctuation (two-sample KS, 1 % level).
-    ref = np.array([de.rcs_fluctuation(3, np.random.default_rng(i)) for i in range(5000)])
-    from scipy import stats
-    assert stats.ks_2samp(three[:5000], ref).pvalue > 0.01
-    assert de.fluctuation_from_uniforms(0, 0.3, 0.7) == 1.0

@@ -191,19 +191,6 @@ def rcs_fluctuation(swerling: int, rng: np.random.Generator) -> float:
     raise ValueError(f"swerling = {swerling!r}: expected 0, 1, 2, 3 or 4")
 
 
-def fluctuation_from_uniforms(swerling: int, u1: float, u2: float) -> float:
-    """RCS / mean RCS from two uniforms on [0, 1) by inversion: 1 (case 0), an exponential
-    of mean 1 (cases 1, 2) or the mean of two (cases 3, 4: chi-square with 4 degrees of
-    freedom over 4), the distributions of :func:`rcs_fluctuation`."""
-    if swerling == 0:
-        return 1.0
-    if swerling in (1, 2):
-        return -math.log1p(-u1)
-    if swerling in (3, 4):
-        return -0.5 * (math.log1p(-u1) + math.log1p(-u2))
-    raise ValueError(f"swerling = {swerling!r}: expected 0, 1, 2, 3 or 4")
-
-
 def measurement_sigma(
     rtype: RadarType,
     snr: float,
@@ -312,8 +299,7 @@ def dwell(
     range_m, cos_s = dwell_geometry(site, r[None, :])
     mean = 0.0 if site.radar is None else float(radar_snr(site.radar, range_m[0], rcs_m2, tracking=tracking,
                                                           cos_scan=cos_s[0]))
-    factor = rcs_fluctuation(swerling, rng)
-    return dwell_at(site, mean, float(cos_s[0]), factor, float(rng.random()), tracking, swerling=swerling)
+    return dwell_at(site, mean, float(cos_s[0]), rng, tracking, swerling=swerling)
 
 
 def dwell_geometry(site: Site, r_ecef_m: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -333,21 +319,18 @@ def dwell_at(
     site: Site,
     mean_snr: float,
     cos_scan: float,
-    fluctuation: float,
-    draw: float,
+    rng: np.random.Generator,
     tracking: bool = False,
     *,
     swerling: int = 1,
 ) -> DwellOutcome:
     """:func:`dwell` on a target of mean single-dwell SNR ``mean_snr`` (linear, from
-    :func:`radar_snr`) at scan cosine ``cos_scan`` (from :func:`dwell_geometry`), with
-    the random draws given: ``fluctuation`` (RCS / mean RCS, see :func:`rcs_fluctuation`)
-    and ``draw`` (uniform on [0, 1), detection when below the steady-target ``Pd``).
+    :func:`radar_snr`) at scan cosine ``cos_scan`` (from :func:`dwell_geometry`).
 
-    The simulation computes the SNR per unit RCS of every frame at once, scales it by the
-    target's mean RCS and takes each frame's draws from an array made up front;
-    ``mean_snr`` is ignored for a site without a radar type."""
-    factor = float(fluctuation)
+    The simulation computes the SNR per unit RCS of every frame at once and scales it by
+    the target's mean RCS; ``mean_snr`` is ignored for a site without a radar type."""
+    factor = rcs_fluctuation(swerling, rng)
+    draw = float(rng.random())
     with_rr = site.sigma_range_rate_mps is not None
     bias = _readonly(np.concatenate([site.bias, [0.0]]) if with_rr else site.bias)
     if site.radar is None:

@@ -122,24 +122,16 @@ def noisy_measurement(
     site: Site,
     x: FloatArray,
     sigma: FloatArray,
-    rng: np.random.Generator | None,
+    rng: np.random.Generator,
     bias: FloatArray | None = None,
-    *,
-    normals: FloatArray | None = None,
 ) -> FloatArray:
     """A measurement of state ``x`` with Gaussian noise of std ``sigma`` (and a fixed bias).
 
     Range rate is included when ``sigma`` has four elements. Azimuth wraps to [0, 2 pi).
-    The noise is ``sigma`` times standard normals drawn from ``rng``, or the first
-    ``sigma.size`` of ``normals`` when given (draws made up front).
     """
     sigma = np.asarray(sigma, dtype=float)
     z = measure(site, x, with_range_rate=sigma.size == 4)
-    if normals is None:
-        if rng is None:
-            raise ValueError("noisy_measurement needs a generator or normals")
-        normals = rng.standard_normal(sigma.size)
-    z = z + np.asarray(normals, dtype=float)[: sigma.size] * sigma
+    z = z + rng.standard_normal(sigma.size) * sigma
     if bias is not None:
         z = z + np.asarray(bias, dtype=float)
     z[1] %= TWO_PI
