@@ -396,3 +396,43 @@ def linearised_measurement(rot: np.ndarray, origin: np.ndarray, x: np.ndarray, p
     z, jac = measure_jacobian(rot, origin, x, with_range_rate)
     pht, s, s_inv = innovation_covariance(p, jac, r)
     return z, jac, pht, s, s_inv
+
+
+@njit(cache=True)
+def lloyd(z: np.ndarray, w: np.ndarray, centres: np.ndarray, iterations: int) -> np.ndarray:
+    """Weighted Lloyd (k-means) iterations on points ``z`` (m, d) with weights ``w`` (m,).
+
+    Starts from ``centres`` (k, d), updated in place; returns the final labels (m,).
+    Each point goes to the nearest centre (ties to the first), each centre to its
+    points' weighted mean (unchanged if it has no weight); stops once no label changes.
+    """
+    m, d = z.shape
+    k = centres.shape[0]
+    labels = np.full(m, -1, dtype=np.int64)
+    for _ in range(iterations):
+        changed = False
+        for i in range(m):
+            best, arg = np.inf, 0
+            for c in range(k):
+                dist = 0.0
+                for j in range(d):
+                    diff = z[i, j] - centres[c, j]
+                    dist += diff * diff
+                if dist < best:
+                    best, arg = dist, c
+            if labels[i] != arg:
+                labels[i] = arg
+                changed = True
+        if not changed:
+            break
+        sums = np.zeros((k, d))
+        weight = np.zeros(k)
+        for i in range(m):
+            weight[labels[i]] += w[i]
+            for j in range(d):
+                sums[labels[i], j] += w[i] * z[i, j]
+        for c in range(k):
+            if weight[c] > 0.0:
+                for j in range(d):
+                    centres[c, j] = sums[c, j] / weight[c]
+    return labels

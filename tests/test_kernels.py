@@ -82,3 +82,19 @@ def test_measurement_moments_are_filterpys_unscented_transform_away_from_north()
     assert np.allclose(s, ref_s, rtol=1e-9, atol=1e-12)
     assert np.allclose(pxz, (points.Wc[:, None] * (sig - x)).T @ (zs - ref_z), rtol=1e-9, atol=1e-9)
     assert np.allclose(s_inv @ s, np.eye(4), atol=1e-9)
+
+
+def test_lloyd_converges_to_the_weighted_means_of_its_clusters():
+    rng = np.random.default_rng(2)
+    z = np.concatenate([rng.normal(c, 0.3, (300, 3)) for c in ((0, 0, 0), (3, 0, 0), (0, 3, 1))])
+    w = rng.uniform(0.5, 1.5, len(z))
+    centres = np.array([[0.5, 0.5, 0.0], [2.5, 0.0, 0.0], [0.0, 2.5, 0.5]])
+    labels = kernels.lloyd(z, w, centres, 50)
+    # At the fixed point every point is nearest its own centre and every centre is the
+    # weighted mean of its points (exactly, up to summation order).
+    d2 = ((z[:, None, :] - centres[None]) ** 2).sum(axis=-1)
+    assert np.array_equal(labels, np.argmin(d2, axis=1))
+    for k in range(3):
+        sel = labels == k
+        assert np.allclose(centres[k], w[sel] @ z[sel] / w[sel].sum(), rtol=0, atol=1e-12)
+    assert sorted(np.bincount(labels)) == [300, 300, 300]  # well separated: the generating clusters

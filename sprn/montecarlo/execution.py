@@ -3,8 +3,8 @@
 A *job* is one seeded run of the base scenario with a sweep point applied. Jobs that
 share a shot share one truth flight: each distinct shot is flown once (as a task of its
 own on a cluster, which the runs then depend on, so Dask moves the truth to each worker
-once). A worker sends back a :class:`~sprn.montecarlo.records.RunRecord`, never the
-whole run. Results come back in job order, whatever the order they finished in, so they
+once). Runs go to the workers in chunks of consecutive jobs of one shot; a worker sends
+back their :class:`~sprn.montecarlo.records.RunRecord` s, never the whole runs. Results come back in job order, whatever the order they finished in, so they
 do not depend on the number of workers.
 
 ``dask.distributed`` is imported only when a cluster is used, so ``sprn run`` never pays
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -72,6 +73,28 @@ def run_job(base: Scenario, job: Job, truth: Trajectory | str) -> RunRecord:
     return summarise(run_scenario(scenario, seed=job.seed, truth=truth), job.run, job.meta)
 
 
+def run_jobs(base: Scenario, jobs: Sequence[Job], truth: Trajectory | str) -> list[RunRecord]:
+    """:func:`run_job` for a chunk of jobs that share a truth (one Dask task)."""
+    return [run_job(base, job, truth) for job in jobs]
+
+
+TASKS_PER_WORKER = 8
+"""Chunks of runs per worker on a cluster: enough to balance runs of unequal length, few
+enough that scheduling (a few ms a task, in the calling process) stays out of the way."""
+
+
+def _chunks(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
+    """Consecutive jobs of one shot, in chunks of about ``len / (workers * TASKS_PER_WORKER)``."""
+    size = max(1, math.ceil(len(jobs) / (max(workers, 1) * TASKS_PER_WORKER)))
+    out: list[list[Job]] = []
+    for job in jobs:
+        if out and len(out[-1]) < size and out[-1][0].shot == job.shot:
+            out[-1].append(job)
+        else:
+            out.append([job])
+    return out
+
+
 def _progress_bar(total: int, enabled: bool) -> Any:
     """A tqdm bar on stderr when asked for and stderr is a terminal (never in CI logs)."""
     if not (enabled and sys.stderr.isatty()):
@@ -127,13 +150,16 @@ def _run_on_dask(
     for job in jobs:
         if job.shot not in flights:
             flights[job.shot] = client.submit(fly_or_error, job.shot, pure=False)
-    futures = [client.submit(run_job, base_future, job, flights[job.shot], pure=False) for job in jobs]
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    chunks = _chunks(jobs, workers)
+    futures = [client.submit(run_jobs, base_future, chunk, flights[chunk[0].shot], pure=False) for chunk in chunks]
     bar = _progress_bar(len(jobs), progress)
     if bar is not None:
-        for _ in as_completed(futures):  # type: ignore[no-untyped-call]
-            bar.update(1)
+        sizes = {f.key: len(c) for f, c in zip(futures, chunks)}
+        for done in as_completed(futures):  # type: ignore[no-untyped-call]
+            bar.update(sizes[done.key])
         bar.close()
-    records: list[RunRecord] = client.gather(futures)
+    records: list[RunRecord] = [r for part in client.gather(futures) for r in part]
     return records
 
 

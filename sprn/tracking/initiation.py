@@ -51,7 +51,7 @@ from numpy.typing import NDArray
 from scipy import special, stats
 from scipy.stats import qmc
 
-from sprn import dynamics
+from sprn import dynamics, kernels
 from sprn.radar.measurement import (
     Detection,
     measure,
@@ -383,22 +383,14 @@ def _ess(w: FloatArray) -> float:
 def _lloyd(z: FloatArray, w: FloatArray, centres: FloatArray, iterations: int = 20) -> NDArray[np.int_]:
     """Weighted Lloyd iterations from ``centres`` (updated in place); the final labels.
 
-    Squared distances as ``|c|^2 - 2 z.c`` (``|z|^2`` is the same for every centre), the
-    weighted cluster sums by ``bincount``; stops early once no label changes (the
-    iteration has reached its fixed point).
+    The compiled loop :func:`sprn.kernels.lloyd`: it stops early once no label changes
+    (the iteration has reached its fixed point).
     """
-    k = len(centres)
-    labels = np.full(len(z), -1)
-    for _ in range(iterations):
-        new = np.argmin((centres * centres).sum(axis=1) - 2.0 * (z @ centres.T), axis=1)
-        if np.array_equal(new, labels):
-            break
-        labels = new
-        weight = np.bincount(labels, weights=w, minlength=k)
-        sums = np.stack([np.bincount(labels, weights=w * z[:, j], minlength=k) for j in range(z.shape[1])], axis=1)
-        filled = weight > 0.0
-        centres[filled] = sums[filled] / weight[filled, None]
-    return labels
+    out = np.ascontiguousarray(centres, dtype=float)
+    labels = kernels.lloyd(np.ascontiguousarray(z, dtype=float), np.ascontiguousarray(w, dtype=float), out,
+                           iterations)
+    centres[...] = out
+    return np.asarray(labels, dtype=int)
 
 
 def initiate(
