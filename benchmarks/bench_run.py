@@ -39,15 +39,15 @@ def main() -> None:
         return wrapper
 
     # Time the parts inside one more run by wrapping the tracker update and the assessment.
-    update, assess = Tracker.update, sim._Network._assess  # noqa: SLF001
+    update, assess = Tracker.update, sim._Network._assess
     Tracker.update = timed(update, "tracking")  # type: ignore[method-assign]
-    sim._Network._assess = timed(assess, "assessments")  # type: ignore[method-assign]  # noqa: SLF001
+    sim._Network._assess = timed(assess, "assessments")  # type: ignore[method-assign]
     try:
         t0 = time.perf_counter()
         engagement.run_scenario(scen, truth=truth)
         t_once = time.perf_counter() - t0
     finally:
-        Tracker.update, sim._Network._assess = update, assess  # type: ignore[method-assign]  # noqa: SLF001
+        Tracker.update, sim._Network._assess = update, assess  # type: ignore[method-assign]
     t_track, t_assess = spent["tracking"], spent["assessments"]
     scale = t_run / t_once
     t_track, t_assess = t_track * scale, t_assess * scale

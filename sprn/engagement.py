@@ -15,8 +15,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sprn import geo, sim
-from sprn.impact import ImpactPrediction
 from sprn.errors import SprnError
+from sprn.impact import ImpactPrediction
 from sprn.launch import LaunchEstimate, estimate_launch_point
 from sprn.scenario import Scenario
 from sprn.tracking.consistency import nees

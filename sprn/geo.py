@@ -9,7 +9,7 @@ Constants are those of NIMA TR8350.2 (WGS84 / EGM96).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pyproj
@@ -33,12 +33,12 @@ OMEGA_EARTH_RAD_S = 7.292115e-5
 FloatArray = NDArray[np.float64]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lla_to_ecef() -> pyproj.Transformer:
     return pyproj.Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _geod() -> pyproj.Geod:
     return pyproj.Geod(ellps="WGS84")
 

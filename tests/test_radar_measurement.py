@@ -5,7 +5,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sprn import geo
-from sprn.radar import Detection, Site, measure, measurement_jacobian, position_from_measurement, residual
+from sprn.radar import (
+    Detection,
+    Site,
+    measure,
+    measurement_jacobian,
+    position_from_measurement,
+    residual,
+)
 
 SITE = Site.from_degrees(
     name="Mishelevka", lat_deg=52.8555, lon_deg=103.2317, alt_m=500.0, sigma_range_m=100.0,

@@ -23,9 +23,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from sprn.report import json_ready
 from sprn.errors import SprnError
 from sprn.montecarlo.records import STATE_DIM, McMeta, RunRecord
+from sprn.report import json_ready
 from sprn.tracking.consistency import chi2_band
 
 FloatArray = NDArray[np.float64]

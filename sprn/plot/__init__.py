@@ -54,9 +54,9 @@ def write_plots(result: RunResult, directory: str | Path, dpi: int = DPI) -> dic
 
 __all__ = [
     "FIGURES",
+    "altitude_profile",
     "coverage_map",
     "coverage_png",
-    "altitude_profile",
     "coverage_wedge",
     "ellipse_lonlat",
     "engagement_map",
