@@ -41,6 +41,7 @@ from sprn.radar.detection import dwell_at, dwell_geometry, radar_snr
 from sprn.radar.measurement import Detection, noisy_measurement
 from sprn.radar.network import rcs_model
 from sprn.radar.site import Site
+from sprn.streams import KeyedStreams
 from sprn.territory import Territory
 from sprn.tracking.tracker import Tracker, TrackerConfig
 
@@ -240,6 +241,7 @@ class _Network:
         phase_rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
         self.states = _site_states(sites, truth, phase_rng)
         self._warned = False
+        self._streams = KeyedStreams()
 
     def event(self, kind: str, **details: Any) -> None:
         self.log.append(Event(t_s=float(self.env.now), type=kind, details=details))
@@ -263,7 +265,7 @@ class _Network:
         st.dwell_times.append(now)
         x = st.states[k]
         model = rcs_model(RCS_BY_PHASE[str(st.rcs_phase[k])])
-        rng = np.random.default_rng(np.random.SeedSequence([self.seed, 2, st.index, k]))
+        rng = self._streams((self.seed, 2, st.index, k))  # default_rng(SeedSequence([...])), made fast
         mean_snr = float(st.snr_per_m2[st.tracking][k]) * model.mean_m2(site.band)
         out = dwell_at(site, mean_snr, float(st.cos_scan[k]), rng, tracking=st.tracking, swerling=model.swerling)
         if not out.detected:
