@@ -111,11 +111,11 @@ def ballistic_derivative(x: FloatArray, inv_beta_m2_kg: FloatArray | float = 0.0
     call of every propagation. ``inv_beta_m2_kg`` broadcasts against the leading shape.
     """
     x = np.asarray(x, dtype=float)
-    rows, beta = _rows(x, inv_beta_m2_kg)
+    rows, beta = state_rows(x, inv_beta_m2_kg)
     return np.asarray(kernels.derivative(rows, beta).reshape(x.shape), dtype=float)
 
 
-def _rows(x: FloatArray, inv_beta_m2_kg: FloatArray | float) -> tuple[FloatArray, FloatArray]:
+def state_rows(x: FloatArray, inv_beta_m2_kg: FloatArray | float) -> tuple[FloatArray, FloatArray]:
     """States ``(..., 6)`` as C-contiguous rows ``(n, 6)`` and their inverse ballistic coefficients ``(n,)``."""
     rows = np.ascontiguousarray(x.reshape(-1, 6), dtype=float)
     if np.ndim(inv_beta_m2_kg) == 0:
@@ -155,7 +155,7 @@ def propagate(
     if dt_s == 0.0:
         return x
     n = max(1, int(np.ceil(abs(dt_s) / max_step_s)))
-    rows, beta = _rows(x, inv_beta_m2_kg)
+    rows, beta = state_rows(x, inv_beta_m2_kg)
     return np.asarray(kernels.rk4(rows, beta, dt_s / n, n).reshape(x.shape), dtype=float)
 
 

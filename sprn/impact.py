@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sprn import geo, kernels
+from sprn import dynamics, geo, kernels
 from sprn.territory import Territory, distance_to_territory_km, p_on_territory
 
 FloatArray = NDArray[np.float64]
@@ -65,9 +65,8 @@ def propagate_to_ground(
     found by the secant method on the last step, to well under a metre. The loop is the
     compiled :func:`sprn.kernels.to_ground`.
     """
-    x = np.ascontiguousarray(np.atleast_2d(x), dtype=float)
-    beta = np.ascontiguousarray(np.broadcast_to(np.asarray(inv_beta_m2_kg, dtype=float), x.shape[:1]))
-    t, xg = kernels.to_ground(x, beta, -1.0 if backward else 1.0, MAX_FLIGHT_S)
+    rows, beta = dynamics.state_rows(np.atleast_2d(np.asarray(x, dtype=float)), inv_beta_m2_kg)
+    t, xg = kernels.to_ground(rows, beta, -1.0 if backward else 1.0, MAX_FLIGHT_S)
     return np.asarray(t, dtype=float), np.asarray(xg, dtype=float)
 
 

@@ -82,7 +82,26 @@ def measurement_jacobian_full(site: Site, x: FloatArray, with_rr: bool) -> Float
     return out
 
 
-class EkfAdapter:
+class _Estimate:
+    """The state ``x`` and covariance ``P`` an adapter holds, and their replacement (stateful)."""
+
+    _x: FloatArray
+    _p: FloatArray
+
+    @property
+    def x(self) -> FloatArray:
+        return self._x
+
+    @property
+    def P(self) -> FloatArray:
+        return self._p
+
+    def set_state(self, x: FloatArray, p: FloatArray) -> None:
+        """Replace the estimate (IMM mixing)."""
+        self._x, self._p = np.array(x, dtype=float), np.array(p, dtype=float)
+
+
+class EkfAdapter(_Estimate):
     """Extended Kalman filter on any motion model (stateful).
 
     Prediction linearises the model (:meth:`MotionModel.predict`: the mean by RK4, the
@@ -100,18 +119,6 @@ class EkfAdapter:
         self.iterations = max(1, int(iterations))
         self._x = np.array(x0, dtype=float)
         self._p = np.array(p0, dtype=float)
-
-    @property
-    def x(self) -> FloatArray:
-        return self._x
-
-    @property
-    def P(self) -> FloatArray:
-        return self._p
-
-    def set_state(self, x: FloatArray, p: FloatArray) -> None:
-        """Replace the estimate (IMM mixing)."""
-        self._x, self._p = np.array(x, dtype=float), np.array(p, dtype=float)
 
     def predict(self, dt_s: float) -> None:
         """Propagate the estimate by ``dt_s`` seconds."""
@@ -178,7 +185,7 @@ def matrix_root(a: FloatArray) -> FloatArray:
         return np.asarray((vecs * np.sqrt(np.clip(vals, 0.0, None))).T, dtype=np.float64)
 
 
-class UkfAdapter:
+class UkfAdapter(_Estimate):
     """Unscented Kalman filter on any motion model, sigma points propagated at once (stateful).
 
     Scaled sigma points and weights from filterpy's ``MerweScaledSigmaPoints`` (Van der
@@ -215,17 +222,9 @@ class UkfAdapter:
         self._p = np.array(p0, dtype=float)
         self._moved: FloatArray | None = None
 
-    @property
-    def x(self) -> FloatArray:
-        return self._x
-
-    @property
-    def P(self) -> FloatArray:
-        return self._p
-
     def set_state(self, x: FloatArray, p: FloatArray) -> None:
-        """Replace the estimate (IMM mixing)."""
-        self._x, self._p = np.array(x, dtype=float), np.array(p, dtype=float)
+        """Replace the estimate (IMM mixing); the moved sigma points no longer stand for it."""
+        super().set_state(x, p)
         self._moved = None
 
     def sigma_points(self, x: FloatArray, p: FloatArray) -> FloatArray:

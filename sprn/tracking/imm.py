@@ -34,6 +34,7 @@ from sprn import dynamics
 from sprn.radar.site import Site
 from sprn.tracking.filters import EkfAdapter, UkfAdapter
 from sprn.tracking.mixture import (
+    CombinedEstimate,
     MixtureInnovation,
     combine,
     correct_all,
@@ -93,7 +94,7 @@ def markov_transition(generator: FloatArray, dt_s: float) -> FloatArray:
     return out
 
 
-class ImmAdapter:
+class ImmAdapter(CombinedEstimate):
     """IMM estimator over mode filters of different state dimension (stateful).
 
     ``filters`` are the mode filters (their ``model.slots`` place them in the common
@@ -179,14 +180,6 @@ class ImmAdapter:
         """Update every mode and the mode probabilities with the measurement likelihoods."""
         w = np.maximum(correct_all(self.mu, self.filters, inn), MIN_PROBABILITY)
         self.mu = w / np.sum(w)
-
-    @property
-    def x(self) -> FloatArray:
-        return self.combined()[0]
-
-    @property
-    def P(self) -> FloatArray:
-        return self.combined()[1]
 
     def combined(self) -> tuple[FloatArray, FloatArray]:
         """The mixture's ``[r, v]`` mean and covariance (moment matched)."""

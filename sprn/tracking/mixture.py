@@ -110,7 +110,22 @@ def pair_merge_costs(w: FloatArray, xs: FloatArray, ps: FloatArray) -> FloatArra
     return out
 
 
-class GaussianSumAdapter:
+class CombinedEstimate:
+    """``x`` and ``P`` of a filter made of members: its :meth:`combined` moments."""
+
+    def combined(self) -> tuple[FloatArray, FloatArray]:
+        raise NotImplementedError
+
+    @property
+    def x(self) -> FloatArray:
+        return self.combined()[0]
+
+    @property
+    def P(self) -> FloatArray:
+        return self.combined()[1]
+
+
+class GaussianSumAdapter(CombinedEstimate):
     """A Gaussian-sum filter over component filters of one model (stateful).
 
     ``x`` and ``P`` are the mixture's mean and covariance; ``model`` the components'
@@ -123,14 +138,6 @@ class GaussianSumAdapter:
         self.filters = list(filters)
         self.weights = np.asarray(weights, dtype=float) / float(np.sum(weights))
         self.model = self.filters[0].model
-
-    @property
-    def x(self) -> FloatArray:
-        return self.combined()[0]
-
-    @property
-    def P(self) -> FloatArray:
-        return self.combined()[1]
 
     def combined(self) -> tuple[FloatArray, FloatArray]:
         """The mixture's mean and covariance (moment matched)."""
