@@ -13,7 +13,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from sprn.errors import SprnError
-from sprn.montecarlo.execution import AUTO_CLUSTER_RUNS, auto_workers
 from sprn.tracking.tracker import FILTERS
 
 
@@ -34,15 +33,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _workers(args: argparse.Namespace, runs: int) -> int | None:
+    """``--workers`` as given, else (without ``--scheduler``) one per core for a study of ``runs`` runs."""
+    if args.workers is not None or args.scheduler:
+        return int(args.workers) if args.workers is not None else None
+    from sprn.montecarlo.execution import auto_workers
+
+    return auto_workers(runs)
+
+
 def _cmd_mc(args: argparse.Namespace) -> int:
     from sprn import montecarlo, report, scenario
 
     scen = scenario.load(args.scenario)
     if args.runs < 1:
         raise SprnError(f"--runs {args.runs}: expected at least 1 run")
-    workers = args.workers if args.workers is not None or args.scheduler else auto_workers(args.runs)
     result = montecarlo.run_monte_carlo(
-        scen, args.runs, workers=workers, scheduler=args.scheduler, base_seed=args.seed,
+        scen, args.runs, workers=_workers(args, args.runs), scheduler=args.scheduler, base_seed=args.seed,
         progress=sys.stderr.isatty(), first_run=args.first_run,
     )
     out_dir = args.out or f"{scen.out_dir}-mc"
@@ -90,8 +97,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     grid, runs = montecarlo.parse_sweep(scen.sweep, scen.path)
     montecarlo.check_grid(scen, grid, f"{scen.path}: sweep.grid")
     per_point = args.runs_per_point or runs
-    total = per_point * len(montecarlo.grid_points(grid))
-    workers = args.workers if args.workers is not None or args.scheduler else auto_workers(total)
+    workers = _workers(args, per_point * len(montecarlo.grid_points(grid)))
     rows = montecarlo.run_sweep(scen, grid, per_point, workers=workers, scheduler=args.scheduler,
                                 progress=sys.stderr.isatty())
     out = Path(args.out or f"{scen.out_dir}-sweep.csv")
@@ -256,7 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--runs", type=int, default=100, help="number of runs (default 100)")
     where = mc.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, help="local Dask worker processes (default: one per core from "
-                       f"{AUTO_CLUSTER_RUNS} runs, else this process; 1: this process)")
+                       "20 runs, else this process; 1: this process)")
     where.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786")
     mc.add_argument("--seed", type=int, help="base seed (default: the scenario's)")
     mc.add_argument("--first-run", type=int, default=0, help="index of the first run (to split a study)")

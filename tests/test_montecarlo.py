@@ -265,3 +265,12 @@ def test_warning_map_rows_and_unreachable_aims(scen: scenario.Scenario) -> None:
     assert vlad["error"] == "" and vlad["flight_time_s"] > 0
     assert not math.isfinite(vlad["warning_time_s"]) or 0 < vlad["warning_time_s"] < vlad["flight_time_s"]
     assert "reach" in rows[1]["error"] and math.isnan(rows[1]["warning_time_s"])
+
+
+def test_mc_help_states_the_automatic_worker_threshold(capsys: pytest.CaptureFixture[str]) -> None:
+    from sprn import cli
+    from sprn.montecarlo.execution import AUTO_CLUSTER_RUNS
+
+    with pytest.raises(SystemExit):
+        cli.main(["mc", "--help"])
+    assert f"from {AUTO_CLUSTER_RUNS} runs" in " ".join(capsys.readouterr().out.split())
