@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.linalg import expm
 
-from sprn import atmosphere, dynamics, geo
+from sprn import atmosphere, dynamics, geo, kernels
 from sprn.radar import Site, measure, measurement_jacobian, residual
 from sprn.tracking.filters import (
     EkfAdapter,
@@ -265,31 +265,32 @@ def test_mode_chain_runs_boost_to_ballistic_to_reentry_in_the_order_of_models():
 
 
 def _imm(x6, p6):
-    modes = [UkfAdapter(np.concatenate([x6, np.zeros(BoostModel.dim - 6)]) if name == "boost" else
-                        np.concatenate([x6, [3e-4]]) if name == "reentry" else x6,
-                        np.diag(np.concatenate([np.diag(p6), [25.0] * 3])) if name == "boost" else
-                        np.diag(np.concatenate([np.diag(p6), [1e-8]])) if name == "reentry" else p6,
-                        {"boost": BoostModel(), "ballistic": BallisticModel(), "reentry": ReentryModel()}[name])
-             for name in MODELS]
+    states = {"boost": (np.concatenate([x6, np.zeros(BoostModel.dim - 6)]),
+                        np.diag(np.concatenate([np.diag(p6), [25.0] * 3]))),
+              "reentry": (np.concatenate([x6, [3e-4]]), np.diag(np.concatenate([np.diag(p6), [1e-8]]))),
+              "ballistic": (x6, p6)}
+    models = [{"boost": BoostModel(), "ballistic": BallisticModel(), "reentry": ReentryModel()}[name]
+              for name in MODELS]
     carry_x, carry_p = np.zeros(COMMON_DIM), np.eye(COMMON_DIM)
     carry_x[INV_BETA], carry_p[INV_BETA, INV_BETA] = 3e-4, 1e-8
-    return ImmAdapter(modes, [1.0, 1.0, 1.0], switching_generator(MODELS, 120.0, 600.0, 600.0), carry_x, carry_p)
+    return ImmAdapter(models, [states[name] for name in MODELS], [1.0, 1.0, 1.0],
+                      switching_generator(MODELS, 120.0, 600.0, 600.0), carry_x, carry_p)
 
 
 def test_imm_mixing_fills_unused_components_without_inventing_information():
     x6, p6 = _state(), np.diag([1e4, 1e4, 1e4, 1.0, 1.0, 1.0])
     imm = _imm(x6, p6)
     imm.predict(1.0)
-    ballistic = imm.filters[MODELS.index("ballistic")]
-    xe, pe = imm._extended(MODELS.index("ballistic"), *imm._carry[MODELS.index("ballistic")])
+    k = MODELS.index("ballistic")
+    xe, pe = kernels.imm.extended(imm.xs, imm.ps, imm.dims, imm.slots, imm.kinds, imm.carry_x, imm.carry_p, k)
     thrust = list(THRUST)
     # Outside the boost the hypothesis fixes the thrust at zero, exactly.
     assert np.all(xe[thrust] == 0.0) and np.all(pe[thrust, :] == 0.0)
     # 1/beta, which the ballistic mode does not estimate, carries the mixed value, not zero.
     assert xe[INV_BETA] == pytest.approx(3e-4, rel=1e-6) and pe[INV_BETA, INV_BETA] > 0.0
-    assert np.allclose(xe[:6], ballistic.x)
+    assert np.allclose(xe[:6], imm.mode_state(k)[0])
     x, p = imm.combined()
-    assert np.allclose(x, sum(m * f.x[:6] for m, f in zip(imm.mu, imm.filters)))
+    assert np.allclose(x, sum(m * imm.mode_state(j)[0][:6] for j, m in enumerate(imm.mu)))
     assert np.all(np.linalg.eigvalsh(p) > 0)
 
 

@@ -21,33 +21,36 @@ dimension states", IEEE TAES 51(4), 2015, analyse such mixing).
 The mode switches follow a continuous-time Markov chain (boost -> ballistic -> reentry,
 with slow returns), so the transition matrix over an update interval is ``expm(L dt)``
 and does not depend on the revisit rate.
+
+**Compiled.** The mode filters are unscented (:class:`~sprn.tracking.filters.UkfAdapter`'s
+algorithm), and the whole cycle (mixing, the modes' predictions, innovations and
+updates, the likelihoods) runs in :mod:`sprn.kernels.imm`; this module holds the state
+and the parameters. ``tests/test_imm_kernel.py`` checks the compiled cycle against the
+Python IMM over :class:`~sprn.tracking.filters.UkfAdapter` modes it replaced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+from filterpy.kalman import MerweScaledSigmaPoints
 from numpy.typing import NDArray
 
-from sprn import dynamics
+from sprn import kernels
+from sprn.kernels import imm as kimm
 from sprn.radar.site import Site
-from sprn.tracking.filters import EkfAdapter, UkfAdapter
-from sprn.tracking.mixture import (
-    CombinedEstimate,
-    MixtureInnovation,
-    combine,
-    correct_all,
-    mixture_innovation,
-)
-from sprn.tracking.models import AIR_TOP_M, COMMON_DIM, INV_BETA, THRUST
+from sprn.tracking.models import AIR_TOP_M, COMMON_DIM, INV_BETA, MotionModel
 
 FloatArray = NDArray[np.float64]
-Adapter = EkfAdapter | UkfAdapter
-MIN_PROBABILITY = 1e-9
-"""Floor on a mode's probability, so that no mode dies out for good."""
+MIN_PROBABILITY = kimm.MIN_PROBABILITY
+RETURN_TO_BOOST = 1e-6
+"""Free flight's rate back to boost, as a share of boost's rate to free flight (see below):
+about once in four years of free flight with the default 120 s boost."""
 AIR_HANDOVER_S = 5.0
 """Mean time (s) in which free flight hands over to reentry once the track is in the air."""
+KINDS = {"boost": kimm.BOOST, "ballistic": kimm.BALLISTIC, "reentry": kimm.REENTRY}
 
 
 def switching_generator(
@@ -55,19 +58,22 @@ def switching_generator(
 ) -> FloatArray:
     """Generator ``L`` (1/s) of the mode chain, rows and columns in the order of ``names``.
 
-    ``*_s`` are the mean sojourn times (s) of the modes. Above the air: boost leaves only
-    for free flight; free flight leaves for reentry and, a hundred times less often, back
-    to boost (a later stage or a manoeuvre); reentry returns to free flight as often as
-    it is entered, since there the two are the same. In the air (``in_air``), free flight
-    in vacuum is no longer a hypothesis: it hands over to reentry within
-    :data:`AIR_HANDOVER_S` and nothing returns to it.
+    ``*_s`` are the mean sojourn times (s) of the modes (``inf``: never leaves). Above the
+    air: boost leaves only for free flight; free flight returns to boost
+    :data:`RETURN_TO_BOOST` times as often as boost leaves (a later stage or a manoeuvre:
+    rare, and a mode kept alive by a large rate would leak its spread into free flight at
+    every mixing; a small one still reseeds it from free flight, so that it cannot diverge
+    unseen); free flight and reentry exchange at the rates ``1 / ballistic_s`` and
+    ``1 / reentry_s``, by default within seconds: above the air they are the same motion. In
+    the air (``in_air``), free flight in vacuum is no longer a hypothesis: it hands over
+    to reentry within :data:`AIR_HANDOVER_S` and nothing returns to it.
     """
     rates = {("boost", "ballistic"): 1.0 / boost_s}
     if in_air:
         rates[("ballistic", "reentry")] = 1.0 / AIR_HANDOVER_S
     else:
         rates[("ballistic", "reentry")] = 1.0 / ballistic_s
-        rates[("ballistic", "boost")] = 0.01 / ballistic_s
+        rates[("ballistic", "boost")] = RETURN_TO_BOOST / boost_s
         rates[("reentry", "ballistic")] = 1.0 / reentry_s
     out = np.array([[rates.get((a, b), 0.0) for b in names] for a in names])
     out -= np.diag(out.sum(axis=1))
@@ -79,111 +85,154 @@ def markov_transition(generator: FloatArray, dt_s: float) -> FloatArray:
     "Nineteen dubious ways to compute the exponential of a matrix", SIAM Review 20(4),
     1978, method 3). Halving until ``|L dt| <= 1/4`` leaves the 8-term series exact to
     1e-12; for the small 3x3 chain it is much faster than ``scipy.linalg.expm``.
+    Compiled (:func:`sprn.kernels.imm.markov_transition`).
     """
-    a = np.asarray(generator, dtype=float) * dt_s
-    norm = float(np.max(np.sum(np.abs(a), axis=1)))
-    squarings = max(0, int(np.ceil(np.log2(norm / 0.25)))) if norm > 0.25 else 0
-    a = a / 2.0**squarings
-    term = np.eye(len(a))
-    out = term.copy()
-    for k in range(1, 9):
-        term = term @ a / k
-        out = out + term
-    for _ in range(squarings):
-        out = out @ out
-    return out
+    return np.asarray(kimm.markov_transition(np.ascontiguousarray(generator, dtype=float), float(dt_s)))
 
 
-class ImmAdapter(CombinedEstimate):
-    """IMM estimator over mode filters of different state dimension (stateful).
+def model_parameters(models: Sequence[MotionModel]) -> FloatArray:
+    """The kernels' ``params`` vector (:mod:`sprn.kernels.imm`) from the modes' motion models."""
+    params = np.zeros(kimm.N_PARAMS)
+    params[kimm.AIR_TOP] = AIR_TOP_M
+    for m in models:
+        if m.name == "boost":
+            params[kimm.Q_BOOST], params[kimm.Q_THRUST] = m.q_m2_s3, m.q_thrust_m2_s5  # type: ignore[attr-defined]
+            params[kimm.STEP_BOOST] = m.max_step_s  # type: ignore[attr-defined]
+        elif m.name == "ballistic":
+            params[kimm.Q_BALLISTIC], params[kimm.STEP_BALLISTIC] = m.q_m2_s3, m.max_step_s  # type: ignore[attr-defined]
+        else:
+            params[kimm.Q_REENTRY], params[kimm.Q_INV_BETA] = m.q_m2_s3, m.q_inv_beta_m4_kg2_s  # type: ignore[attr-defined]
+            params[kimm.Q_REENTRY_VACUUM] = m.q_vacuum_m2_s3  # type: ignore[attr-defined]
+            params[kimm.STEP_REENTRY], params[kimm.STEP_AIR] = m.max_step_s, m.air_step_s  # type: ignore[attr-defined]
+    return params
 
-    ``filters`` are the mode filters (their ``model.slots`` place them in the common
-    state), ``mu0`` the initial mode probabilities, ``generator`` and ``generator_air``
-    the mode chain's generators (1/s) above and below :data:`~sprn.tracking.models.AIR_TOP_M`
-    (the combined estimate's height decides), and ``carry_x``, ``carry_p`` the common-state estimate that fills the
-    components a mode does not estimate until the first mixing (the priors of thrust and
-    ``1/beta``). ``x`` and ``P`` are the combined ``[r, v]`` estimate.
+
+@dataclass(frozen=True, slots=True)
+class ImmInnovation:
+    """A measurement's innovation under every mode (``ys``, ``s``, ``pxz``, ``s_inv``) and
+    the mixture's residual ``y`` and covariance ``s_mix`` (for the gate)."""
+
+    y: FloatArray
+    s: FloatArray
+    ys: FloatArray
+    s_modes: FloatArray
+    pxz: FloatArray
+    s_inv: FloatArray
+
+    @property
+    def nis(self) -> float:
+        """Normalised innovation squared of the mixture."""
+        return float(self.y @ np.linalg.solve(self.s, self.y))
+
+
+class ImmAdapter:
+    """IMM estimator over unscented mode filters of different state dimension (stateful).
+
+    ``models`` are the modes' motion models (at most one of each kind; their ``slots``
+    place them in the common state), ``states`` each mode's initial mean and covariance,
+    ``mu0`` the initial mode probabilities, ``generator`` and ``generator_air`` the mode
+    chain's generators (1/s) above and below :data:`~sprn.tracking.models.AIR_TOP_M` (the
+    combined estimate's height decides), and ``carry_x``, ``carry_p`` the common-state
+    estimate that fills the components a mode does not estimate until the first mixing
+    (the priors of thrust and ``1/beta``). ``alpha``, ``beta``, ``kappa``: the sigma
+    points' parameters (filterpy's ``MerweScaledSigmaPoints``). ``x`` and ``P`` are the
+    combined ``[r, v]`` estimate.
     """
 
     def __init__(
         self,
-        filters: Sequence[Adapter],
+        models: Sequence[MotionModel],
+        states: Sequence[tuple[FloatArray, FloatArray]],
         mu0: Sequence[float],
         generator: FloatArray,
         carry_x: FloatArray,
         carry_p: FloatArray,
         generator_air: FloatArray | None = None,
+        alpha: float = 1.0,
+        beta: float = 2.0,
+        kappa: float = 0.0,
     ) -> None:
-        self.filters = list(filters)
-        self.mu = np.asarray(mu0, dtype=float) / np.sum(mu0)
-        self.generator = np.asarray(generator, dtype=float)
-        self.generator_air = self.generator if generator_air is None else np.asarray(generator_air, dtype=float)
         if np.shape(carry_x) != (COMMON_DIM,):
             raise ValueError(f"carry_x has shape {np.shape(carry_x)}: expected ({COMMON_DIM},)")
-        self._carry = [(np.array(carry_x, dtype=float), np.array(carry_p, dtype=float)) for _ in self.filters]
+        n = len(models)
+        self.models = tuple(models)
+        self.kinds = np.array([KINDS[m.name] for m in models], dtype=np.int64)
+        self.dims = np.array([m.dim for m in models], dtype=np.int64)
+        self.slots = np.zeros((n, kimm.MAX_DIM), dtype=np.int64)
+        self.xs = np.zeros((n, kimm.MAX_DIM))
+        self.ps = np.zeros((n, kimm.MAX_DIM, kimm.MAX_DIM))
+        self.wm = np.zeros((n, 2 * kimm.MAX_DIM + 1))
+        self.wc = np.zeros((n, 2 * kimm.MAX_DIM + 1))
+        self.spread = np.zeros(n)
+        for k, (m, (x, p)) in enumerate(zip(models, states)):
+            d = m.dim
+            self.slots[k, :d] = m.slots
+            self.xs[k, :d] = x
+            self.ps[k, :d, :d] = p
+            points = MerweScaledSigmaPoints(d, alpha=alpha, beta=beta, kappa=kappa)
+            self.wm[k, : 2 * d + 1], self.wc[k, : 2 * d + 1] = points.Wm, points.Wc
+            self.spread[k] = alpha**2 * (d + kappa)  # n + lambda, filterpy's scaling of P
+        self.moved = np.zeros((n, 2 * kimm.MAX_DIM + 1, kimm.MAX_DIM))
+        self.has_moved = np.zeros(n, dtype=np.bool_)
+        mu = np.maximum(np.asarray(mu0, dtype=float) / np.sum(mu0), MIN_PROBABILITY)  # no mode starts dead
+        self.mu = mu / np.sum(mu)
+        self.generator = np.ascontiguousarray(generator, dtype=float)
+        self.generator_air = self.generator if generator_air is None else np.ascontiguousarray(generator_air,
+                                                                                                  dtype=float)
+        self.carry_x = np.tile(np.asarray(carry_x, dtype=float), (n, 1))
+        self.carry_p = np.tile(np.asarray(carry_p, dtype=float), (n, 1, 1))
+        self.params = model_parameters(models)
 
     @property
     def model_names(self) -> tuple[str, ...]:
-        return tuple(f.model.name for f in self.filters)
+        return tuple(m.name for m in self.models)
 
-    def _extended(self, k: int, carry_x: FloatArray, carry_p: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Mode ``k``'s estimate in the common state (see the module notes)."""
-        f = self.filters[k]
-        slots = list(f.model.slots)
-        x, p = carry_x.copy(), carry_p.copy()
-        p[slots, :] = 0.0
-        p[:, slots] = 0.0
-        x[slots] = f.x
-        p[np.ix_(slots, slots)] = f.P
-        if THRUST[0] not in slots:
-            thrust = list(THRUST)
-            x[thrust] = 0.0
-            p[thrust, :] = 0.0
-            p[:, thrust] = 0.0
-        return x, p
-
-    def _common(self) -> list[tuple[FloatArray, FloatArray]]:
-        return [self._extended(k, *self._carry[k]) for k in range(len(self.filters))]
-
-    def _transition(self, dt_s: float) -> FloatArray:
-        in_air = float(dynamics.altitude_m(self.combined()[0][:3])) < AIR_TOP_M
-        return markov_transition(self.generator_air if in_air else self.generator, abs(dt_s))
+    def mode_state(self, k: int) -> tuple[FloatArray, FloatArray]:
+        """Mode ``k``'s own mean and covariance (copies)."""
+        d = int(self.dims[k])
+        return self.xs[k, :d].copy(), self.ps[k, :d, :d].copy()
 
     def predict(self, dt_s: float) -> None:
         """Mix the modes and propagate each by ``dt_s`` seconds."""
-        trans = self._transition(dt_s)
-        c = self.mu @ trans
-        mix = trans * self.mu[:, None] / np.maximum(c, 1e-300)[None, :]
-        states = self._common()
-        for j, f in enumerate(self.filters):
-            xj = sum(mix[i, j] * states[i][0] for i in range(len(states)))
-            pj = sum(mix[i, j] * (states[i][1] + np.outer(states[i][0] - xj, states[i][0] - xj))
-                     for i in range(len(states)))
-            self._carry[j] = (xj, pj)
-            slots = list(f.model.slots)
-            f.set_state(xj[slots], pj[np.ix_(slots, slots)])
-            f.predict(dt_s)
-        c = np.maximum(c, MIN_PROBABILITY)
-        self.mu = c / np.sum(c)
+        self.mu = kimm.imm_predict(self.xs, self.ps, self.kinds, self.dims, self.slots, self.carry_x, self.carry_p,
+                                   self.moved, self.has_moved, self.mu, self.generator, self.generator_air,
+                                   float(dt_s), self.params, self.wm, self.wc, self.spread)
+
+    def widen(self, q_m2_s3: float, dt_s: float) -> None:
+        """Add white acceleration noise of density ``q_m2_s3`` over ``dt_s`` to every mode's
+        predicted covariance (the tracker's answer to modes that do not fit)."""
+        self.ps[:, :6, :6] += kernels.white_acceleration_q(dt_s, q_m2_s3)
+        self.has_moved[:] = False
 
     def peek(self, dt_s: float) -> tuple[FloatArray, FloatArray]:
         """The combined ``[r, v]`` estimate propagated by ``dt_s``, leaving the filter as it is."""
-        c = self.mu @ self._transition(dt_s)
-        preds = [f.peek(dt_s) for f in self.filters]
-        return combine(c / c.sum(), [(x[:6], p[:6, :6]) for x, p in preds])
+        return kimm.imm_peek(self.xs, self.ps, self.kinds, self.dims, self.mu, self.generator, self.generator_air,
+                             float(dt_s), self.params, self.wm, self.wc, self.spread)  # type: ignore[no-any-return]
 
-    def innovation(self, z: FloatArray, site: Site, r: FloatArray) -> MixtureInnovation:
+    def innovation(self, z: FloatArray, site: Site, r: FloatArray) -> ImmInnovation:
         """Each mode's innovation and their mixture under the predicted mode probabilities."""
-        return mixture_innovation(self.mu, [f.innovation(z, site, r) for f in self.filters], z)
+        z = np.ascontiguousarray(z, dtype=float)
+        ys, s, pxz, s_inv, y, s_mix, _ = kimm.imm_innovation(
+            self.xs, self.ps, self.dims, self.moved, self.has_moved, self.mu, site.enu_rotation, site.r_ecef_m, z,
+            np.ascontiguousarray(r, dtype=float), z.size == 4, self.wm, self.wc, self.spread)
+        return ImmInnovation(y=y, s=s_mix, ys=ys, s_modes=s, pxz=pxz, s_inv=s_inv)
 
-    def correct(self, inn: MixtureInnovation) -> None:
+    def correct(self, inn: ImmInnovation) -> None:
         """Update every mode and the mode probabilities with the measurement likelihoods."""
-        w = np.maximum(correct_all(self.mu, self.filters, inn), MIN_PROBABILITY)
-        self.mu = w / np.sum(w)
+        self.mu = kimm.imm_correct(self.xs, self.ps, self.dims, self.has_moved, self.mu, inn.ys, inn.s_modes,
+                                   inn.pxz, inn.s_inv)
 
     def combined(self) -> tuple[FloatArray, FloatArray]:
         """The mixture's ``[r, v]`` mean and covariance (moment matched)."""
-        return combine(self.mu, [(f.x[:6], f.P[:6, :6]) for f in self.filters])
+        return kimm.combine(self.mu, self.xs[:, :6].copy(), self.ps[:, :6, :6].copy())  # type: ignore[no-any-return]
+
+    @property
+    def x(self) -> FloatArray:
+        return self.combined()[0]
+
+    @property
+    def P(self) -> FloatArray:
+        return self.combined()[1]
 
     def common_mean(self) -> FloatArray:
         """The mixture's mean in the common state ``[r, v, a, 1/beta]``.
@@ -191,10 +240,12 @@ class ImmAdapter(CombinedEstimate):
         Thrust is zero under the modes without it, so its mean is weighted by all modes;
         ``1/beta`` is weighted over the modes that estimate it only.
         """
-        states = self._common()
-        mean = sum(m * x for m, (x, _) in zip(self.mu, states))
-        have = [(m, f) for m, f in zip(self.mu, self.filters) if INV_BETA in f.model.slots]
+        states = [kimm.extended(self.xs, self.ps, self.dims, self.slots, self.kinds, self.carry_x, self.carry_p, k)[0]
+                  for k in range(len(self.models))]
+        mean = np.sum([m * x for m, x in zip(self.mu, states)], axis=0)
+        have = [k for k, m in enumerate(self.models) if INV_BETA in m.slots]
         if have:
-            w = sum(m for m, _ in have)
-            mean[INV_BETA] = sum(m * f.x[f.model.slots.index(INV_BETA)] for m, f in have) / w
+            w = sum(float(self.mu[k]) for k in have)
+            mean[INV_BETA] = sum(float(self.mu[k]) * float(self.xs[k, self.models[k].slots.index(INV_BETA)])
+                                 for k in have) / w
         return np.asarray(mean)

@@ -181,7 +181,7 @@ class BoostModel:
     dim: ClassVar[int] = 9
     slots: ClassVar[tuple[int, ...]] = (0, 1, 2, 3, 4, 5, *THRUST)
     q_m2_s3: float = 0.1
-    q_thrust_m2_s5: float = 5.0
+    q_thrust_m2_s5: float = 10.0
     max_step_s: float = 2.0
 
     def derivative(self, x: FloatArray) -> FloatArray:
@@ -216,8 +216,11 @@ class ReentryModel:
     """Free flight with drag of an estimated inverse ballistic coefficient; state ``[r, v, 1/beta]``.
 
     ``q_m2_s3`` covers lift and the atmosphere's departure from US 1976 (a few per
-    cent of the drag); ``q_inv_beta_m4_kg2_s`` the change of ``C_D`` with Mach number
-    (tens of per cent over the descent). ``air_step_s`` is the RK4 step below
+    cent of the drag) below :data:`AIR_TOP_M`, ``q_vacuum_m2_s3`` what free flight leaves
+    out above it (as :class:`BallisticModel`: there the two models are the same, and so
+    must their uncertainty be, or an IMM mixing them would be needlessly wide);
+    ``q_inv_beta_m4_kg2_s`` the change of ``C_D`` with Mach number (tens of per cent over
+    the descent). ``air_step_s`` is the RK4 step below
     :data:`AIR_TOP_M`, where drag changes over seconds.
     """
 
@@ -225,6 +228,7 @@ class ReentryModel:
     dim: ClassVar[int] = 7
     slots: ClassVar[tuple[int, ...]] = (0, 1, 2, 3, 4, 5, INV_BETA)
     q_m2_s3: float = 1.0e-2
+    q_vacuum_m2_s3: float = 1.0e-6
     q_inv_beta_m4_kg2_s: float = 1.0e-10
     max_step_s: float = 5.0
     air_step_s: float = 1.0
@@ -252,13 +256,15 @@ class ReentryModel:
         return _numerical_transition(self.derivative, x, dt_s, self.step_s(x), 1e-6)
 
     def process_noise(self, x: FloatArray, dt_s: float) -> FloatArray:
-        """Discrete process noise (7x7): white acceleration plus the drag parameter's random walk."""
+        """Discrete process noise (7x7): white acceleration plus, in the air, the drag
+        parameter's random walk (above it ``1/beta`` is constant: ``C_D`` changes with Mach)."""
         x = np.asarray(x, dtype=float)
         v = x[3:6]
         rho = float(atmosphere.density(dynamics.altitude_m(x[:3])))
         sens = -0.5 * rho * float(np.linalg.norm(v)) * v
-        q = random_walk_parameter_q(dt_s, self.q_inv_beta_m4_kg2_s, sens)
-        q[:6, :6] += white_acceleration_q(dt_s, self.q_m2_s3)
+        in_air = float(dynamics.altitude_m(x[:3])) < AIR_TOP_M
+        q = random_walk_parameter_q(dt_s, self.q_inv_beta_m4_kg2_s if in_air else 0.0, sens)
+        q[:6, :6] += white_acceleration_q(dt_s, self.q_m2_s3 if in_air else self.q_vacuum_m2_s3)
         return q
 
     def predict(self, x: FloatArray, p: FloatArray, dt_s: float) -> tuple[FloatArray, FloatArray]:

@@ -1,20 +1,4 @@
-"""Compiled inner loops of unpowered flight: derivative, RK4 and the fall to the ground.
-
-The same physics as :mod:`sprn.dynamics` (J2 gravity, Coriolis and centrifugal terms,
-drag in the US 1976 atmosphere table of :mod:`sprn.atmosphere`), written as plain loops
-over states and compiled with numba. They are the innermost loops of every filter
-prediction, sigma-point propagation and impact prediction, called thousands of times per
-run on a handful of states each: in numpy every call pays for some thirty array
-operations of a few microseconds, here the whole integration is one call. The tests
-check each kernel against the numpy formulas of :mod:`sprn.dynamics`.
-
-Arrays in and out are C-contiguous float64: states ``(n, 6)`` and inverse ballistic
-coefficients ``(n,)`` (m^2/kg, zero for vacuum). Callers use the wrappers in
-:mod:`sprn.dynamics` and :mod:`sprn.impact`, which shape their arguments.
-
-Compiled code is cached on disk next to this file (``cache=True``), so a process pays
-for compilation (a few seconds) only the first time after installation or a change.
-"""
+"""Compiled inner loops of unpowered flight, the radar measurement and the Kalman steps (see :mod:`sprn.kernels`)."""
 
 from __future__ import annotations
 
@@ -94,21 +78,27 @@ def derivative(x: np.ndarray, inv_beta: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def _rk4_one(s: np.ndarray, ib: float, h: float) -> None:
+def _rk4_one(s: np.ndarray, ib: float, h: float, tx: float = 0.0, ty: float = 0.0, tz: float = 0.0) -> None:
     """One classical RK4 step of size ``h`` of one state ``s`` (6,), in place.
 
+    ``(tx, ty, tz)``: a constant extra acceleration over the step (m/s^2: the boost
+    model's thrust; zero in unpowered flight, where adding it changes no bit).
     Written in scalars: the four stages allocate nothing (this is the innermost loop of
     every propagation, called millions of times in a track initiation).
     """
     px, py, pz, vx, vy, vz = s[0], s[1], s[2], s[3], s[4], s[5]
     a1x, a1y, a1z = acceleration(px, py, pz, vx, vy, vz, ib)
+    a1x, a1y, a1z = a1x + tx, a1y + ty, a1z + tz
     c = 0.5 * h
     v2x, v2y, v2z = vx + c * a1x, vy + c * a1y, vz + c * a1z
     a2x, a2y, a2z = acceleration(px + c * vx, py + c * vy, pz + c * vz, v2x, v2y, v2z, ib)
+    a2x, a2y, a2z = a2x + tx, a2y + ty, a2z + tz
     v3x, v3y, v3z = vx + c * a2x, vy + c * a2y, vz + c * a2z
     a3x, a3y, a3z = acceleration(px + c * v2x, py + c * v2y, pz + c * v2z, v3x, v3y, v3z, ib)
+    a3x, a3y, a3z = a3x + tx, a3y + ty, a3z + tz
     v4x, v4y, v4z = vx + h * a3x, vy + h * a3y, vz + h * a3z
     a4x, a4y, a4z = acceleration(px + h * v3x, py + h * v3y, pz + h * v3z, v4x, v4y, v4z, ib)
+    a4x, a4y, a4z = a4x + tx, a4y + ty, a4z + tz
     k = h / 6.0
     s[0] = px + k * (vx + 2.0 * v2x + 2.0 * v3x + v4x)
     s[1] = py + k * (vy + 2.0 * v2y + 2.0 * v3y + v4y)
