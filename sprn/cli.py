@@ -10,10 +10,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import numpy as np
-
 from sprn.errors import SprnError
-from sprn.tracking.tracker import FILTERS
+from sprn.tracking.config import (
+    DEFAULT_FILTER,
+    FILTERS,
+    RV_INV_BETA_M2_KG,
+    RV_SIGMA_INV_BETA_M2_KG,
+)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -112,12 +115,16 @@ def _cmd_track(args: argparse.Namespace) -> int:
     from sprn import report
     from sprn.tracking import files
 
-    if not args.beta > 0:
+    if args.beta is not None and not args.beta > 0:
         raise SprnError(f"--beta {args.beta}: expected a ballistic coefficient > 0 kg/m^2")
-    track, impacts = files.track_files(args.sites, args.measurements, args.filter, inv_beta_m2_kg=1.0 / args.beta)
-    out = files.track_outputs(track, impacts)
+    beta = {} if args.beta is None else {"inv_beta_m2_kg": 1.0 / args.beta, "sigma_inv_beta_m2_kg": 0.0}
+    run = files.track_files(args.sites, args.measurements, args.filter, **beta)
+    out = files.track_outputs(run.track, run.predictions)
     report.write_atomic(args.out, out)
-    print(f"{len(track.t_s)} track states, {len(impacts)} impact predictions; wrote {', '.join(out)} to {args.out}/")
+    print(f"{len(run.track.t_s)} track states, {len(run.predictions)} impact predictions; wrote {', '.join(out)} "
+          f"to {args.out}/")
+    for line in files.notes(run):
+        print(line)
     return 0
 
 
@@ -206,6 +213,8 @@ def _cmd_sites(args: argparse.Namespace) -> int:
 def _cmd_coverage(args: argparse.Namespace) -> int:
     import json
 
+    import numpy as np
+
     from sprn import report
     from sprn.radar import coverage_grid, network
 
@@ -287,8 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
     trk.add_argument("--sites", required=True, help="sites.csv (site, lat_deg, lon_deg, alt_m, sigmas, ...)")
     trk.add_argument("--measurements", required=True, help="measurements.csv (t_s, site, range_m, azimuth_deg, ...)")
     trk.add_argument("--out", required=True, help="output directory for track.csv and impact.csv")
-    trk.add_argument("--filter", choices=FILTERS, default="ekf", help="filter (default ekf)")
-    trk.add_argument("--beta", type=float, default=3000.0, help="assumed RV ballistic coefficient, kg/m^2 (default 3000)")
+    trk.add_argument("--filter", choices=FILTERS, default=DEFAULT_FILTER,
+                     help=f"filter (default {DEFAULT_FILTER}: boost, ballistic and reentry modes; right in every phase)")
+    trk.add_argument("--beta", type=float, help="the RV's ballistic coefficient (kg/m^2) for the impact predictions, if "
+                     f"known (default: unknown, 1/beta = {RV_INV_BETA_M2_KG:g} +/- {RV_SIGMA_INV_BETA_M2_KG:g} m^2/kg)")
     trk.set_defaults(func=_cmd_track)
 
     fly = sub.add_parser("fly", help="fly one shot and print its time line (no radars)")

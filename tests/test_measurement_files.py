@@ -147,10 +147,11 @@ def test_a_runs_detections_file_can_be_tracked_again(tmp_path, truth):
         assert np.allclose(a.z, b.z, rtol=0, atol=2e-6)
 
 
-@pytest.mark.parametrize("filter_name", ["ekf", "ukf"])
+@pytest.mark.parametrize("filter_name", ["imm", "ekf", "ukf"])
 def test_track_files_end_to_end(filter_name, truth):
-    track, impacts = files.track_files(SITES, MEASUREMENTS, filter_name,
-                                       inv_beta_m2_kg=truth.inv_beta_m2_kg)
+    run = files.track_files(SITES, MEASUREMENTS, filter_name, inv_beta_m2_kg=truth.inv_beta_m2_kg,
+                            sigma_inv_beta_m2_kg=0.0)
+    track, impacts = run.track, run.predictions
     assert len(track.t_s) > 100 and np.all(np.diff(track.t_s) > 0)
     err = np.linalg.norm(track.x[:, :3] - truth.state(track.t_s)[:, :3], axis=1)
     # Two radars of 0.1 deg at ~3,000 km: a few km per fix, a few hundred metres of track.
@@ -164,7 +165,8 @@ def test_track_files_end_to_end(filter_name, truth):
 
 
 def test_written_files_have_the_documented_columns_and_match_report(truth):
-    track, impacts = files.track_files(SITES, MEASUREMENTS, "ekf", inv_beta_m2_kg=truth.inv_beta_m2_kg)
+    run = files.track_files(SITES, MEASUREMENTS, "ekf", inv_beta_m2_kg=truth.inv_beta_m2_kg)
+    track, impacts = run.track, run.predictions
     out = files.track_outputs(track, impacts)
     assert set(out) == {"track.csv", "impact.csv"}
     assert out["track.csv"] == report.track_csv(track.t_s, track.x, track.p)

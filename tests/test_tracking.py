@@ -148,7 +148,7 @@ def test_bad_input_to_the_tracker():
 
 def test_predicted_matches_the_filter_and_the_motion_model():
     rng = np.random.default_rng(6)
-    tk = Tracker(sites=SITES, config=TrackerConfig(init_min_dt_s=10.0))
+    tk = Tracker(sites=SITES, config=TrackerConfig(filter="ekf", init_min_dt_s=10.0))
     for det, _ in _reports(rng, t_end=60.0):
         tk.update(det)
     last = tk.history[-1]

@@ -1,21 +1,32 @@
-"""Tracking: initiation, filters (filterpy adapters), motion models, IMM, consistency, files."""
+"""Tracking: initiation, filters (filterpy adapters), motion models, IMM, consistency, files.
 
-from sprn.tracking.consistency import chi2_band, nees
-from sprn.tracking.filters import EkfAdapter, UkfAdapter
-from sprn.tracking.imm import ImmAdapter
-from sprn.tracking.initiation import Initiation, initiate
-from sprn.tracking.mixture import GaussianSumAdapter
-from sprn.tracking.models import (
-    BallisticModel,
-    BoostModel,
-    ReentryModel,
-    white_acceleration_q,
-)
-from sprn.tracking.tracker import FILTERS, MODELS, Tracker, TrackerConfig, TrackEstimate
+The names below load on first use (PEP 562), so ``from sprn.tracking.config import
+FILTERS`` or a scenario's validation costs no numerics and no compiled kernels.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_HOME = {
+    "FILTERS": "config", "MODELS": "config", "TrackerConfig": "config", "DEFAULT_FILTER": "config",
+    "RV_INV_BETA_M2_KG": "config", "RV_SIGMA_INV_BETA_M2_KG": "config",
+    "chi2_band": "consistency", "chi2_quantile": "consistency", "nees": "consistency",
+    "EkfAdapter": "filters", "UkfAdapter": "filters",
+    "ImmAdapter": "imm",
+    "Initiation": "initiation", "initiate": "initiation",
+    "GaussianSumAdapter": "mixture",
+    "BallisticModel": "models", "BoostModel": "models", "ReentryModel": "models", "white_acceleration_q": "models",
+    "Tracker": "tracker", "TrackEstimate": "tracker",
+}
 
 __all__ = [
+    "DEFAULT_FILTER",
     "FILTERS",
     "MODELS",
+    "RV_INV_BETA_M2_KG",
+    "RV_SIGMA_INV_BETA_M2_KG",
     "BallisticModel",
     "BoostModel",
     "EkfAdapter",
@@ -28,7 +39,17 @@ __all__ = [
     "TrackerConfig",
     "UkfAdapter",
     "chi2_band",
+    "chi2_quantile",
     "initiate",
     "nees",
     "white_acceleration_q",
 ]
+
+
+assert sorted(__all__) == sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'sprn.tracking' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"sprn.tracking.{_HOME[name]}"), name)

@@ -37,7 +37,13 @@ from sprn.errors import DataError
 from sprn.impact import ImpactPrediction, predict_impact
 from sprn.radar.measurement import Detection
 from sprn.radar.site import Site
-from sprn.tracking.tracker import Tracker, TrackerConfig
+from sprn.tracking.config import (
+    DEFAULT_FILTER,
+    RV_INV_BETA_M2_KG,
+    RV_SIGMA_INV_BETA_M2_KG,
+    TrackerConfig,
+)
+from sprn.tracking.tracker import Tracker
 
 FloatArray = NDArray[np.float64]
 SITE_COLUMNS = (
@@ -242,20 +248,30 @@ def impact_predictions(
     return out
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrackRun:
+    """What ``sprn track`` made of a measurement file: the track, its impact predictions,
+    and the tracker that made them (its rejections, deletions, model switches and widenings)."""
+
+    track: TrackTable
+    predictions: list[ImpactPrediction]
+    tracker: Tracker
+
+
 def track_files(
     sites_csv: str | Path,
     measurements_csv: str | Path,
-    filter: str = "ekf",
+    filter: str = DEFAULT_FILTER,
     config: TrackerConfig | None = None,
-    inv_beta_m2_kg: float = 1.0 / 3000.0,
-    sigma_inv_beta_m2_kg: float = 0.0,
+    inv_beta_m2_kg: float = RV_INV_BETA_M2_KG,
+    sigma_inv_beta_m2_kg: float = RV_SIGMA_INV_BETA_M2_KG,
     predict_every_s: float = 60.0,
-) -> tuple[TrackTable, list[ImpactPrediction]]:
+) -> TrackRun:
     """Track the reports of a measurement file: the track and its impact predictions.
 
-    ``filter`` replaces ``config.filter`` (``"ekf"``, ``"ukf"`` or ``"imm"``); the impact
-    predictions assume ``1/beta = inv_beta_m2_kg`` +/- ``sigma_inv_beta_m2_kg`` (default
-    beta 3,000 kg/m^2, the middle of the catalogue's reentry vehicles).
+    ``filter`` replaces ``config.filter`` (``"imm"``, ``"ekf"`` or ``"ukf"``); the impact
+    predictions assume ``1/beta = inv_beta_m2_kg`` +/- ``sigma_inv_beta_m2_kg`` (default:
+    the reentry vehicle's unknown drag, :data:`sprn.tracking.config.RV_INV_BETA_M2_KG`).
     """
     sites = read_sites(sites_csv)
     dets = read_measurements(measurements_csv, sites)
@@ -267,7 +283,31 @@ def track_files(
     for det in dets:
         tracker.update(det)
     track = track_table(tracker)
-    return track, impact_predictions(track, inv_beta_m2_kg, sigma_inv_beta_m2_kg, predict_every_s)
+    predictions = impact_predictions(track, inv_beta_m2_kg, sigma_inv_beta_m2_kg, predict_every_s)
+    return TrackRun(track=track, predictions=predictions, tracker=tracker)
+
+
+def notes(run: TrackRun) -> list[str]:
+    """What a user of ``sprn track`` should know about the run, one line each: gated
+    reports, deleted tracks, model switches and covariance widenings (see
+    :class:`sprn.tracking.tracker.Tracker`)."""
+    tk = run.tracker
+    out = []
+    if tk.rejected:
+        out.append(f"{len(tk.rejected)} reports fell outside the gate and were not used")
+    if tk.deleted_s:
+        out.append(f"the track was lost and started again {len(tk.deleted_s)} times (at "
+                   + ", ".join(f"{t:.1f}" for t in tk.deleted_s[:5]) + (" ..." if len(tk.deleted_s) > 5 else "")
+                   + " s)")
+    for t_s, old, new in tk.switches:
+        out.append(f"model switch at {t_s:.1f} s: {old} -> {new} (the flight's phase, told by height and climb)")
+    widened = tk.widened
+    if widened:
+        out.append(f"model mismatch: the prediction was widened at {len(widened)} of {len(tk.history)} updates, "
+                   f"from {widened[0].t_s:.1f} s to {widened[-1].t_s:.1f} s (largest added noise "
+                   f"{max(e.widened_q_m2_s3 for e in widened):.3g} m^2/s^3); the filter's model did not fit "
+                   "there, and the covariance says so")
+    return out
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

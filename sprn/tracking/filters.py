@@ -100,6 +100,13 @@ class _Estimate:
         """Replace the estimate (IMM mixing)."""
         self._x, self._p = np.array(x, dtype=float), np.array(p, dtype=float)
 
+    def widen(self, q_m2_s3: float, dt_s: float) -> None:
+        """Add white acceleration noise of density ``q_m2_s3`` over ``dt_s`` to the predicted
+        covariance (the tracker's answer to a model that does not fit)."""
+        p = self._p.copy()
+        p[:6, :6] += kernels.white_acceleration_q(dt_s, q_m2_s3)
+        self.set_state(self._x, p)
+
 
 class EkfAdapter(_Estimate):
     """Extended Kalman filter on any motion model (stateful).

@@ -48,8 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special, stats
-from scipy.stats import qmc
+from scipy import special
 
 from sprn import dynamics, kernels
 from sprn.radar.measurement import (
@@ -59,6 +58,7 @@ from sprn.radar.measurement import (
     residual,
 )
 from sprn.radar.site import Site
+from sprn.tracking.consistency import chi2_quantile
 from sprn.tracking.filters import matrix_root, measurement_jacobian_full
 from sprn.tracking.models import MotionModel
 
@@ -73,6 +73,9 @@ CONVERGED_STEP = 1e-6
 """The fit has converged when a step's squared length in posterior sigmas is below this."""
 MIN_COMPONENT_ESS = 10.0
 """Effective sample size per dimension below which a mixture component is not formed."""
+MISFIT_PROBABILITY = 0.999
+"""A fit whose chi-square exceeds this quantile of its degrees of freedom does not fit: its
+covariance is scaled by the a posteriori variance factor."""
 SOBOL_SEED = 20170514
 """Fixed scrambling of the Sobol points: initiation is deterministic, runs reproducible."""
 
@@ -81,8 +84,10 @@ SOBOL_SEED = 20170514
 class Initiation:
     """An initial state and covariance, and how they were obtained.
 
-    ``method`` is ``"laplace"`` (MAP and inverse information) or ``"importance"``
-    (posterior moments by importance sampling); ``index`` the nonlinearity index of the
+    ``method`` is ``"laplace"`` (MAP and inverse information), ``"importance"``
+    (posterior moments by importance sampling) or ``"misfit"`` (the model does not fit the
+    fixes: the Laplace covariance scaled by the fit's chi-square over its degrees of
+    freedom); ``index`` the nonlinearity index of the
     fit, ``ess`` the effective sample size (NaN without sampling) and ``log_evidence``
     the Laplace estimate of the log marginal likelihood of the fixes under the model,
     up to a constant common to all models (the IMM's initial mode weights);
@@ -249,10 +254,14 @@ def nonlinearity_index(
 @functools.lru_cache(maxsize=8)
 def _proposal_draws(dim: int, samples: int) -> tuple[FloatArray, FloatArray]:
     """Standard normal vectors and chi-square(nu)/nu scales from scrambled Sobol points."""
+    from scipy.stats import (
+        qmc,  # here: scipy.stats costs a second to import, and few runs sample
+    )
+
     u = qmc.Sobol(d=dim + 1, scramble=True, seed=SOBOL_SEED).random(samples)
     u = np.clip(u, 1e-12, 1.0 - 1e-12)
     normal = special.ndtri(u[:, :dim])
-    scale = stats.chi2.ppf(u[:, dim], PROPOSAL_DOF) / PROPOSAL_DOF
+    scale = 2.0 * special.gammaincinv(0.5 * PROPOSAL_DOF, u[:, dim]) / PROPOSAL_DOF  # chi-square(nu) quantiles
     normal.setflags(write=False)
     scale.setflags(write=False)
     return normal, scale
@@ -418,6 +427,15 @@ def initiate(
     evidence = -0.5 * cost + 0.5 * float(np.linalg.slogdet(p)[1])
     if model.dim > 6:
         evidence -= 0.5 * float(np.linalg.slogdet(prior_cov)[1])
+    dof = 3 * len(fixes) - 6  # the prior's pseudo-measurements and the extra states cancel
+    if dof > 0 and cost > chi2_quantile(MISFIT_PROBABILITY, dof):
+        # The model does not fit the fixes (a ballistic arc through a thrusting boost): the
+        # a posteriori variance factor widens the covariance to the scatter of the residuals
+        # (Bjorck, Numerical Methods for Least Squares Problems, 1996, sec. 1.1.4), and the
+        # exact likelihood of the wrong model is not worth sampling.
+        p = p * (cost / dof)
+        return Initiation(t_s=t_ref, x=x, p=p, method="misfit", index=index, log_evidence=evidence,
+                          components=((1.0, x, p),))
     laplace = Initiation(t_s=t_ref, x=x, p=p, method="laplace", index=index, log_evidence=evidence,
                          components=((1.0, x, p),))
     if samples <= 0 or index <= threshold:

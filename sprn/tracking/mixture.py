@@ -150,6 +150,11 @@ class GaussianSumAdapter(CombinedEstimate):
         for f in self.filters:
             f.predict(dt_s)
 
+    def widen(self, q_m2_s3: float, dt_s: float) -> None:
+        """Widen every component's predicted covariance (:meth:`EkfAdapter.widen`)."""
+        for f in self.filters:
+            f.widen(q_m2_s3, dt_s)
+
     def peek(self, dt_s: float) -> tuple[FloatArray, FloatArray]:
         """The mixture propagated by ``dt_s``, leaving the filter as it is."""
         return combine(self.weights, [f.peek(dt_s) for f in self.filters])

@@ -29,112 +29,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
+from sprn import dynamics, kernels
 from sprn.radar.measurement import Detection
 from sprn.radar.site import Site
+from sprn.tracking.config import FILTERS, MODELS, TrackerConfig  # noqa: F401 (FILTERS: re-exported)
+from sprn.tracking.consistency import chi2_quantile
 from sprn.tracking.filters import EkfAdapter, Innovation, UkfAdapter
-from sprn.tracking.imm import ImmAdapter, switching_generator
+from sprn.tracking.imm import ImmAdapter, ImmInnovation, switching_generator
 from sprn.tracking.initiation import Initiation, initiate
 from sprn.tracking.mixture import GaussianSumAdapter, MixtureInnovation
 from sprn.tracking.models import (
+    AIR_TOP_M,
     COMMON_DIM,
     INV_BETA,
     THRUST,
-    BallisticModel,
-    BoostModel,
     MotionModel,
-    ReentryModel,
 )
 
 FloatArray = NDArray[np.float64]
-FILTERS = ("ekf", "ukf", "imm")
-MODELS = ("ballistic", "boost", "reentry")
 Filter = EkfAdapter | UkfAdapter | ImmAdapter | GaussianSumAdapter
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TrackerConfig:
-    """Tracker settings (scenario table ``[tracker]``).
-
-    Filter: ``filter`` is ``"ekf"``, ``"ukf"`` or ``"imm"`` (UKF modes over the boost,
-    ballistic and reentry models); ``model`` the motion model of the single-model
-    filters; ``ekf_iterations`` > 1 makes the EKF update iterated; ``ukf_alpha``,
-    ``ukf_beta``, ``ukf_kappa`` the sigma-point parameters (see
-    :class:`~sprn.tracking.filters.UkfAdapter`).
-
-    Process noise (spectral densities): ``q_m2_s3`` for the ballistic model (it leaves
-    out only gravity harmonics beyond J2, about 1e-5 m/s^2, so 1e-6 m^2/s^3 is generous);
-    ``q_boost_m2_s3`` and ``q_thrust_m2_s5`` for the boost model; ``q_reentry_m2_s3`` and
-    ``q_inv_beta_m4_kg2_s`` for the reentry model (see :mod:`sprn.tracking.models`).
-
-    Priors of the extra states (the filter never knows the target's true values): each
-    component of the thrust acceleration 0 +/- ``sigma_thrust_mps2`` (a liquid IRBM's
-    stage accelerates at 10-60 m/s^2, in a direction the prior does not presume),
-    ``inv_beta_m2_kg`` +/- ``sigma_inv_beta_m2_kg`` (reentry vehicles have ``beta`` of
-    1,000-20,000 kg/m^2, ``1/beta`` of 5e-5 to 1e-3 m^2/kg).
-
-    Initiation: ``init_min_fixes`` fixes spanning ``init_min_dt_s``; ``init_samples``
-    importance samples (0: never sample) when the fit's nonlinearity index exceeds
-    ``init_nonlinearity``, split into up to ``init_components`` Gaussians for a
-    Gaussian-sum EKF or UKF (1: one Gaussian; the IMM's modes always start with one).
-
-    Updates: ``gate_probability``, the chi-square gate; ``range_rate_guard_sigmas``, the
-    sigmas at which range rate's second-order term must be below its noise before it is
-    used (:meth:`Tracker._usable`). Deletion: ``delete_after_misses`` consecutive misses or
-    a coast of ``delete_after_s``. IMM: mean sojourn times (s) of the boost, ballistic and
-    reentry modes above the air (:func:`~sprn.tracking.imm.switching_generator`).
-    """
-
-    filter: str = "ekf"
-    model: str = "ballistic"
-    q_m2_s3: float = 1.0e-6
-    q_boost_m2_s3: float = 0.1
-    q_thrust_m2_s5: float = 5.0
-    q_reentry_m2_s3: float = 1.0e-2
-    q_inv_beta_m4_kg2_s: float = 1.0e-10
-    ekf_iterations: int = 1
-    ukf_alpha: float = 1.0
-    ukf_beta: float = 2.0
-    ukf_kappa: float = 0.0
-    sigma_thrust_mps2: float = 30.0
-    inv_beta_m2_kg: float = 3.0e-4
-    sigma_inv_beta_m2_kg: float = 2.0e-4
-    init_min_dt_s: float = 40.0
-    init_min_fixes: int = 3
-    init_samples: int = 4096
-    init_nonlinearity: float = 0.1
-    init_components: int = 8
-    gate_probability: float = 0.9999
-    range_rate_guard_sigmas: float = 3.0
-    delete_after_misses: int = 5
-    delete_after_s: float = 600.0
-    imm_boost_s: float = 120.0
-    imm_ballistic_s: float = 600.0
-    imm_reentry_s: float = 600.0
-
-    def __post_init__(self) -> None:
-        if self.filter not in FILTERS:
-            raise ValueError(f"filter = {self.filter!r}: expected one of {', '.join(FILTERS)}")
-        if self.model not in MODELS:
-            raise ValueError(f"model = {self.model!r}: expected one of {', '.join(MODELS)}")
-
-    def motion_model(self, name: str | None = None) -> MotionModel:
-        """The motion model ``name`` (default: ``model``) with this configuration's noise."""
-        name = name or self.model
-        if name == "boost":
-            return BoostModel(q_m2_s3=self.q_boost_m2_s3, q_thrust_m2_s5=self.q_thrust_m2_s5)
-        if name == "reentry":
-            return ReentryModel(q_m2_s3=self.q_reentry_m2_s3, q_inv_beta_m4_kg2_s=self.q_inv_beta_m4_kg2_s)
-        return BallisticModel(q_m2_s3=self.q_m2_s3)
-
-    def prior(self, model: MotionModel) -> tuple[FloatArray, FloatArray]:
-        """Prior mean and covariance of the model's components after ``[r, v]``."""
-        if model.dim == 6:
-            return np.zeros(0), np.zeros((0, 0))
-        if THRUST[0] in model.slots:
-            return np.zeros(3), self.sigma_thrust_mps2**2 * np.eye(3)
-        return np.array([self.inv_beta_m2_kg]), np.array([[self.sigma_inv_beta_m2_kg**2]])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,7 +58,9 @@ class TrackEstimate:
     ``nis`` and ``dof``: the update's normalised innovation squared and its degrees of
     freedom (NaN at initiation); ``mode_probabilities``: the IMM's, in the order of
     ``MODELS``; ``thrust_mps2`` (the magnitude of the thrust acceleration) and
-    ``inv_beta_m2_kg``: the estimates of the extra states (NaN when the filter has none).
+    ``inv_beta_m2_kg``: the estimates of the extra states (NaN when the filter has none);
+    ``widened_q_m2_s3``: the white acceleration noise density the mismatch monitor added
+    to the prediction before this update (0: none; see :class:`Tracker`).
     """
 
     t_s: float
@@ -156,6 +72,7 @@ class TrackEstimate:
     mode_probabilities: tuple[float, ...] = ()
     thrust_mps2: float = float("nan")
     inv_beta_m2_kg: float = float("nan")
+    widened_q_m2_s3: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("x", "p"):
@@ -164,10 +81,64 @@ class TrackEstimate:
             object.__setattr__(self, name, arr)
 
 
+MISMATCH_PROBABILITY = 0.99
+"""An update's NIS above this chi-square quantile counts as a surprise."""
+MISMATCH_WINDOW = 3
+"""The mismatch monitor looks at this many latest updates ..."""
+MISMATCH_SURPRISES = 2
+"""... and widens the prediction when this many of them, the latest included, are surprises."""
+MISMATCH_EASING = 0.7
+"""The added noise is kept for the following predictions, and multiplied by this after each
+update whose NIS is below its mean: a model that failed once (a thrusting missile under a
+ballistic model) is likely to fail again at the next report, so the widening is held, and
+eased off as the innovations show it is no longer needed (a factor 1e6 in about 40 updates)."""
+MAX_UNMODELLED_MPS2 = 100.0
+"""The largest acceleration the monitor will believe a model left out (m/s^2): about 10 g, above
+the thrust of a ballistic missile's stage near burnout (60-80 m/s^2 for a liquid IRBM). A
+report that only more could explain is another object, or an outlier, and is gated."""
+
+
+def widening_q(y: FloatArray, s: FloatArray, h: FloatArray, q_unit: FloatArray, q_max: float, gate: float) -> float:
+    """The white acceleration density ``q`` that makes an innovation's NIS equal its dimension.
+
+    ``y``, ``s``: the innovation and its covariance; ``h``: the measurement's Jacobian
+    (m x 6) at the prediction; ``q_unit``: the process noise (6x6) of unit density over the
+    prediction interval. With ``S(q) = S + q H Q1 H'``, ``y' S(q)^-1 y`` falls monotonically
+    in ``q``; whitened by ``S = L L'`` and diagonalised (``L^-1 H Q1 H' L^-T = U diag(l) U'``)
+    it is ``sum_i u_i^2 / (1 + q l_i)`` with ``u = U' L^-1 y``, solved by bisection on
+    ``log q``. Returns 0 if the NIS is already at most the dimension; ``q_max`` if that
+    is not enough but brings the NIS inside the ``gate``; and 0 if not even that (then the
+    report is no evidence of a mismatch the monitor could mend: another object, an outlier).
+    """
+    m = y.size
+    chol = np.linalg.cholesky(s)
+    a = np.linalg.solve(chol, h @ q_unit @ h.T)
+    a = np.linalg.solve(chol, a.T).T
+    lam, vecs = np.linalg.eigh(0.5 * (a + a.T))
+    u2 = (vecs.T @ np.linalg.solve(chol, y)) ** 2
+    lam = np.clip(lam, 0.0, None)
+
+    def nis(q: float) -> float:
+        return float(np.sum(u2 / (1.0 + q * lam)))
+
+    if nis(0.0) <= m:
+        return 0.0
+    lo, hi = -12.0, math.log10(q_max)
+    if nis(q_max) > m:
+        return q_max if nis(q_max) <= gate else 0.0
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        if nis(10.0**mid) > m:
+            lo = mid
+        else:
+            hi = mid
+    return float(10.0**hi)
+
+
 @functools.lru_cache(maxsize=64)
 def gate_threshold(probability: float, dof: int) -> float:
-    """The chi-square quantile of the gate (cached: scipy's ppf costs more than an update)."""
-    return float(stats.chi2.ppf(probability, dof))
+    """The chi-square quantile of the gate (cached: scipy's inverse costs more than an update)."""
+    return chi2_quantile(probability, dof)
 
 
 def build_filter(config: TrackerConfig, inits: Mapping[str, Initiation]) -> Filter:
@@ -184,8 +155,7 @@ def build_filter(config: TrackerConfig, inits: Mapping[str, Initiation]) -> Filt
         if len(init.components) > 1:
             return GaussianSumAdapter([one(x, p) for _, x, p in init.components], [w for w, _, _ in init.components])
         return one(init.x, init.p)
-    modes = [UkfAdapter(inits[name].x, inits[name].p, config.motion_model(name), config.ukf_alpha, config.ukf_beta,
-                        config.ukf_kappa) for name in MODELS]
+    models = [config.motion_model(name) for name in MODELS]
     log_ev = np.array([inits[name].log_evidence for name in MODELS])
     mu0 = np.exp(log_ev - np.max(log_ev))
     carry_x, carry_p = np.zeros(COMMON_DIM), np.zeros((COMMON_DIM, COMMON_DIM))
@@ -193,8 +163,54 @@ def build_filter(config: TrackerConfig, inits: Mapping[str, Initiation]) -> Filt
     carry_p[list(THRUST), list(THRUST)] = config.sigma_thrust_mps2**2
     carry_x[INV_BETA], carry_p[INV_BETA, INV_BETA] = config.inv_beta_m2_kg, config.sigma_inv_beta_m2_kg**2
     times = (config.imm_boost_s, config.imm_ballistic_s, config.imm_reentry_s)
-    return ImmAdapter(modes, mu0, switching_generator(MODELS, *times), carry_x, carry_p,
-                      switching_generator(MODELS, *times, in_air=True))
+    return ImmAdapter(models, [(inits[name].x, inits[name].p) for name in MODELS], mu0,
+                      switching_generator(MODELS, *times), carry_x, carry_p,
+                      switching_generator(MODELS, *times, in_air=True), config.ukf_alpha, config.ukf_beta,
+                      config.ukf_kappa)
+
+
+def switch_model(f: Filter, name: str, config: TrackerConfig) -> Filter:
+    """A single-model filter continued on the motion model ``name`` (same family and settings).
+
+    ``[r, v]`` and their covariance carry over; a component the new model adds (thrust,
+    ``1/beta``) starts from the configuration's prior, uncorrelated with ``[r, v]``; a
+    component it drops is marginalised out.
+    """
+    model = config.motion_model(name)
+    extra_x, extra_p = config.prior(model)
+
+    def one(a: EkfAdapter | UkfAdapter) -> EkfAdapter | UkfAdapter:
+        x = np.concatenate([a.x[:6], extra_x])
+        p = np.zeros((model.dim, model.dim))
+        p[:6, :6] = a.P[:6, :6]
+        p[6:, 6:] = extra_p
+        if isinstance(a, UkfAdapter):
+            return UkfAdapter(x, p, model, config.ukf_alpha, config.ukf_beta, config.ukf_kappa)
+        return EkfAdapter(x, p, model, a.iterations)
+
+    if isinstance(f, GaussianSumAdapter):
+        return GaussianSumAdapter([one(c) for c in f.filters], f.weights)
+    assert isinstance(f, EkfAdapter | UkfAdapter)
+    return one(f)
+
+
+def phase_model(f: EkfAdapter | UkfAdapter | GaussianSumAdapter) -> str | None:
+    """The model a single-model filter on the ballistic model should be on, by what physics
+    tells of its estimate, or None to stay: in the air and climbing, a missile is under
+    power (boost); in the air and falling, it meets drag (reentry); a boost-model estimate
+    above the air whose thrust is indistinguishable from none, at two sigma in each
+    axis, has burnt out (ballistic)."""
+    x = f.x
+    in_air = float(dynamics.altitude_m(x[:3])) < AIR_TOP_M
+    climbing = float(x[:3] @ x[3:6]) > 0.0
+    name = f.model.name
+    if name == "ballistic" and in_air:
+        return "boost" if climbing else "reentry"
+    if name == "boost" and not in_air:
+        sigma = np.sqrt(np.diag(f.P)[6:9])
+        if np.all(np.abs(x[6:9]) < 2.0 * sigma):
+            return "ballistic"
+    return None
 
 
 @dataclass(slots=True)
@@ -203,6 +219,31 @@ class Tracker:
 
     ``history``: every estimate made (initiations and updates); ``rejected``: reports
     outside the gate; ``deleted_s``: the times tracks were dropped.
+
+    **Mismatch monitor.** A filter whose motion model does not fit the phase (the
+    ballistic model in boost or reentry) becomes sure of a wrong answer: its innovations
+    grow while its covariance shrinks. The monitor keeps the NIS of the latest
+    :data:`MISMATCH_WINDOW` updates; when :data:`MISMATCH_SURPRISES` of them, the latest
+    included, exceed their :data:`MISMATCH_PROBABILITY` chi-square quantile (by chance one
+    update in about 3,000 for a consistent filter), it adds white acceleration noise to the
+    prediction, of the density that brings the latest NIS to its expected value
+    (:func:`widening_q`; the adaptive noise level of Bar-Shalom, Li & Kirubarajan 2001,
+    sec. 11.2.2, solved for each update) if an acceleration of at most
+    :data:`MAX_UNMODELLED_MPS2` can explain it, keeps adding it to the following predictions,
+    easing it off by :data:`MISMATCH_EASING` while the innovations are small, and records it in the estimates
+    (``widened_q_m2_s3``; :attr:`widened` lists them). A lone outlier, one surprise,
+    is gated as before. It runs for every filter; the IMM, whose modes cover every
+    phase, rarely needs it.
+
+    **Phases.** Innovations are slow to show a wrong model: the first metres per second
+    of drag on a track whose velocity is known to millimetres per second after a long
+    free flight, or thrust seen by a radar whose cross-range noise is hundreds of metres.
+    So a single-model filter configured on the ballistic model (the default ``model``) is
+    not left to find out what physics already tells: while its estimate is in the air
+    (below :data:`~sprn.tracking.models.AIR_TOP_M`) and climbing it continues on the boost
+    model, falling on the reentry model, and back on the ballistic model once above the
+    air with no significant thrust (:func:`phase_model`, :func:`switch_model`). Each
+    switch is recorded in :attr:`switches` ``(t_s, from, to)``.
     """
 
     sites: Mapping[str, Site]
@@ -211,11 +252,19 @@ class Tracker:
     rejected: list[Detection] = field(default_factory=list)
     deleted_s: list[float] = field(default_factory=list)
     initiations: list[Initiation] = field(default_factory=list)
+    switches: list[tuple[float, str, str]] = field(default_factory=list)
     _pending: list[Detection] = field(default_factory=list)
     _filter: Filter | None = None
     _t_s: float = float("-inf")
     _t_used_s: float = float("-inf")
     _misses: list[Detection] = field(default_factory=list)
+    _surprises: list[bool] = field(default_factory=list)
+    _q_extra: float = 0.0
+
+    @property
+    def widened(self) -> list[TrackEstimate]:
+        """The estimates whose prediction the mismatch monitor widened."""
+        return [e for e in self.history if e.widened_q_m2_s3 > 0.0]
 
     @property
     def initiated(self) -> bool:
@@ -232,12 +281,29 @@ class Tracker:
             self._delete(det.t_s, [])
         if self._filter is None:
             return self._try_initiate(det)
+        self._follow_phase()
         site = self.sites[det.site]
-        self._filter.predict(det.t_s - self._t_s)
+        dt_s = det.t_s - self._t_s
+        self._filter.predict(dt_s)
         self._t_s = det.t_s
         used = self._usable(det, site)
         inn = self._filter.innovation(used.z, site, used.covariance)
         nis = inn.nis
+        widened = self._q_extra
+        if widened > 0.0:
+            self._filter.widen(widened, dt_s)
+            inn = self._filter.innovation(used.z, site, used.covariance)
+            nis = inn.nis
+            if nis < inn.y.size:  # below its mean: evidence that the added noise is more than needed
+                self._q_extra *= MISMATCH_EASING
+                if self._q_extra < self.config.q_m2_s3:  # below the model's own noise: done
+                    self._q_extra = 0.0
+        if self._surprised(nis, int(inn.y.size)):
+            more = self._widen(inn, used, site, dt_s)
+            if more > 0.0:
+                inn = self._filter.innovation(used.z, site, used.covariance)
+                nis = inn.nis
+                widened = self._q_extra = widened + more
         if nis > gate_threshold(self.config.gate_probability, int(inn.y.size)):
             self.rejected.append(det)
             self._misses.append(det)
@@ -247,11 +313,46 @@ class Tracker:
         self._filter.correct(inn)  # type: ignore[arg-type]
         self._misses = []
         self._t_used_s = det.t_s
-        est = self._estimate(det, nis, inn)
+        est = self._estimate(det, nis, inn, widened)
         self.history.append(est)
         return est
 
-    def _estimate(self, det: Detection, nis: float, inn: Innovation | MixtureInnovation | None) -> TrackEstimate:
+    def _follow_phase(self) -> None:
+        """Move a single-model filter configured on the ballistic model to the phase's model
+        (see the class notes)."""
+        f = self._filter
+        if isinstance(f, ImmAdapter) or f is None or self.config.model != "ballistic":
+            return
+        name = phase_model(f)
+        if name is not None:
+            self._filter = switch_model(f, name, self.config)
+            self.switches.append((self._t_s, f.model.name, name))
+
+    def _surprised(self, nis: float, dof: int) -> bool:
+        """Record an update's NIS; whether the monitor's window now shows a mismatch."""
+        surprise = nis > gate_threshold(MISMATCH_PROBABILITY, dof)
+        self._surprises = [*self._surprises[1 - MISMATCH_WINDOW:], surprise]
+        return surprise and sum(self._surprises) >= MISMATCH_SURPRISES
+
+    def _widen(self, inn: Innovation | MixtureInnovation | ImmInnovation, det: Detection, site: Site,
+               dt_s: float) -> float:
+        """Widen the filter's prediction to fit the innovation (see the class notes); the density added."""
+        assert self._filter is not None
+        if dt_s <= 0.0:
+            return 0.0
+        x = np.ascontiguousarray(self._filter.x[:6], dtype=float)
+        _, h = kernels.measure_jacobian(site.enu_rotation, site.r_ecef_m, x, det.z.size == 4)
+        # A constant acceleration a over dt moves the state as white noise of density 3 a^2 dt / 4
+        # does (the same position variance, a^2 dt^4 / 4 = q dt^3 / 3).
+        q_max = 0.75 * MAX_UNMODELLED_MPS2**2 * dt_s
+        q = widening_q(inn.y, inn.s, h, kernels.white_acceleration_q(dt_s, 1.0), q_max,
+                       gate_threshold(self.config.gate_probability, int(inn.y.size)))
+        if q > 0.0:
+            self._filter.widen(q, dt_s)
+        return q
+
+    def _estimate(self, det: Detection, nis: float, inn: Innovation | MixtureInnovation | ImmInnovation | None,
+                  widened: float = 0.0) -> TrackEstimate:
         f = self._filter
         assert f is not None
         dof = 3 if inn is None else int(inn.y.size)
@@ -262,6 +363,7 @@ class Tracker:
                 t_s=det.t_s, x=x, p=p, site=det.site, nis=nis, dof=dof,
                 mode_probabilities=tuple(float(m) for m in f.mu),
                 thrust_mps2=float(np.linalg.norm(common[list(THRUST)])), inv_beta_m2_kg=float(common[INV_BETA]),
+                widened_q_m2_s3=widened,
             )
         slots = f.model.slots
         x, p = f.x, f.P
@@ -269,6 +371,7 @@ class Tracker:
             t_s=det.t_s, x=x[:6], p=p[:6, :6], site=det.site, nis=nis, dof=dof,
             thrust_mps2=float(np.linalg.norm(x[6:9])) if THRUST[0] in slots else float("nan"),
             inv_beta_m2_kg=float(x[6]) if INV_BETA in slots else float("nan"),
+            widened_q_m2_s3=widened,
         )
 
     def _usable(self, det: Detection, site: Site) -> Detection:
@@ -302,6 +405,8 @@ class Tracker:
         self.deleted_s.append(t_s)
         self._pending = list(seeds)
         self._misses = []
+        self._surprises = []
+        self._q_extra = 0.0
 
     def _try_initiate(self, det: Detection) -> TrackEstimate | None:
         cfg = self.config
