@@ -32,7 +32,7 @@ misses, no false alarms: the file tests tracking, not detection). Noise is Gauss
 Student-t with 5 degrees of freedom scaled to the same standard deviation.
 
 Run ``python tests/independent/generate.py`` from the repository root to rewrite every case
-(deterministic from the seeds below; about 20 s).
+(deterministic from the seeds below; about 2 s).
 """
 
 from __future__ import annotations
