@@ -510,7 +510,7 @@ _KUSONG_SITES = (
          sigma_el_deg=0.05, revisit_s=5.0, min_el_deg=2.0, max_range_km=3000.0, sigma_range_rate_mps=2.0,
          source="position of the AN/TPY-2 at Kyogamisaki, Japan (public); accuracy and revisit assumed"),
     Site(name="ship_east_sea", lat_deg=40.20, lon_deg=132.50, alt_m=25.0, sigma_range_m=120.0, sigma_az_deg=0.18,
-         sigma_el_deg=0.2, revisit_s=7.0, min_el_deg=1.5, max_range_km=1500.0,
+         sigma_el_deg=0.2, revisit_s=2.0, min_el_deg=1.5, max_range_km=1500.0,
          source="assumed sea-based radar in the Sea of Japan, ~300 km south-west of the impact area"),
 )
 CASES = (
@@ -536,7 +536,7 @@ CASES = (
                   sigma_range_rate_mps=1.5,
                   source="position of the AN/TPY-2 at Shariki, Japan (public); accuracy and revisit assumed"),
              Site(name="ship_pacific", lat_deg=41.20, lon_deg=155.00, alt_m=25.0, sigma_range_m=150.0,
-                  sigma_az_deg=0.2, sigma_el_deg=0.2, revisit_s=6.0, min_el_deg=1.5, max_range_km=1500.0,
+                  sigma_az_deg=0.2, sigma_el_deg=0.2, revisit_s=1.5, min_el_deg=1.5, max_range_km=1500.0,
                   source="assumed sea-based radar in the Pacific, ~240 km west-south-west of the impact area"),
          ),
          sources={
