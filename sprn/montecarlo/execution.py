@@ -79,18 +79,27 @@ def run_jobs(base: Scenario, jobs: Sequence[Job], truth: Trajectory | str) -> li
 
 
 TASKS_PER_WORKER = 8
-"""Chunks of runs per worker on a cluster: enough to balance runs of unequal length, few
-enough that scheduling (a few ms a task, in the calling process) stays out of the way."""
+"""Largest chunk: about ``1 / (workers * TASKS_PER_WORKER)`` of the runs, so that the
+scheduling (a few ms a task, in the calling process) stays out of the way."""
+
+TAIL_SHARE = 4
+"""Once fewer runs remain, a chunk takes ``1 / (workers * TAIL_SHARE)`` of what is left
+(guided self-scheduling): chunks shrink to single runs at the end, so no worker idles
+while another finishes a long last chunk."""
 
 
 def _chunks(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
-    """Consecutive jobs of one shot, in chunks of about ``len / (workers * TASKS_PER_WORKER)``."""
-    size = max(1, math.ceil(len(jobs) / (max(workers, 1) * TASKS_PER_WORKER)))
+    """Consecutive jobs of one shot, in chunks of at most ``len / (workers * TASKS_PER_WORKER)``
+    that shrink to one job as the remaining jobs run out."""
+    workers = max(workers, 1)
+    cap = max(1, math.ceil(len(jobs) / (workers * TASKS_PER_WORKER)))
     out: list[list[Job]] = []
-    for job in jobs:
+    size = 0
+    for k, job in enumerate(jobs):
         if out and len(out[-1]) < size and out[-1][0].shot == job.shot:
             out[-1].append(job)
         else:
+            size = min(cap, math.ceil((len(jobs) - k) / (workers * TAIL_SHARE)))
             out.append([job])
     return out
 
