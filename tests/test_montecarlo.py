@@ -274,3 +274,17 @@ def test_mc_help_states_the_automatic_worker_threshold(capsys: pytest.CaptureFix
     with pytest.raises(SystemExit):
         cli.main(["mc", "--help"])
     assert f"from {AUTO_CLUSTER_RUNS} runs" in " ".join(capsys.readouterr().out.split())
+
+
+def test_chunks_keep_job_order_and_shrink_to_single_runs_at_the_end(scen: scenario.Scenario) -> None:
+    from sprn.montecarlo.execution import TASKS_PER_WORKER, Job, _chunks
+
+    other = dataclasses.replace(scen.shot, azimuth_deg=scen.shot.azimuth_deg + 1.0)
+    jobs = [Job(point=(), shot=scen.shot if i < 700 else other, meta=None, run=i, seed=i)  # type: ignore[arg-type]
+            for i in range(1000)]
+    chunks = _chunks(jobs, 2)
+    assert [j for c in chunks for j in c] == jobs  # records come back in job order
+    assert all(len({j.shot for j in c}) == 1 for c in chunks)  # a chunk shares one truth
+    assert max(len(c) for c in chunks) == math.ceil(1000 / (2 * TASKS_PER_WORKER))
+    assert [len(c) for c in chunks[-4:]] == [1, 1, 1, 1]  # no long chunk left for the end
+    assert len(chunks) < 100  # scheduling stays cheap

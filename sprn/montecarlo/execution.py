@@ -79,18 +79,27 @@ def run_jobs(base: Scenario, jobs: Sequence[Job], truth: Trajectory | str) -> li
 
 
 TASKS_PER_WORKER = 8
-"""Chunks of runs per worker on a cluster: enough to balance runs of unequal length, few
-enough that scheduling (a few ms a task, in the calling process) stays out of the way."""
+"""Largest chunk: about ``1 / (workers * TASKS_PER_WORKER)`` of the runs, so that the
+scheduling (a few ms a task, in the calling process) stays out of the way."""
+
+TAIL_SHARE = 4
+"""Once fewer runs remain, a chunk takes ``1 / (workers * TAIL_SHARE)`` of what is left
+(guided self-scheduling): chunks shrink to single runs at the end, so no worker idles
+while another finishes a long last chunk."""
 
 
 def _chunks(jobs: Sequence[Job], workers: int) -> list[list[Job]]:
-    """Consecutive jobs of one shot, in chunks of about ``len / (workers * TASKS_PER_WORKER)``."""
-    size = max(1, math.ceil(len(jobs) / (max(workers, 1) * TASKS_PER_WORKER)))
+    """Consecutive jobs of one shot, in chunks of at most ``len / (workers * TASKS_PER_WORKER)``
+    that shrink to one job as the remaining jobs run out."""
+    workers = max(workers, 1)
+    cap = max(1, math.ceil(len(jobs) / (workers * TASKS_PER_WORKER)))
     out: list[list[Job]] = []
-    for job in jobs:
+    size = 0
+    for k, job in enumerate(jobs):
         if out and len(out[-1]) < size and out[-1][0].shot == job.shot:
             out[-1].append(job)
         else:
+            size = min(cap, math.ceil((len(jobs) - k) / (workers * TAIL_SHARE)))
             out.append([job])
     return out
 
@@ -118,11 +127,36 @@ def _run_here(base: Scenario, jobs: Sequence[Job], truths: dict[Shot, Trajectory
     return out
 
 
+LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
+    # Dask's nanny puts MALLOC_TRIM_THRESHOLD_=65536 in each worker's environment (and
+    # leaves it in this process's). Setting it switches off glibc's dynamic mmap threshold:
+    # every array over 128 KiB is then mapped and unmapped afresh, ~4,000 page faults and
+    # ~6 ms of system time a run. Without it a worker allocates like this process does.
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    # The statistical profiler samples the worker every 10 ms on the event-loop thread,
+    # which takes the GIL from the run each time (and reads source lines for the report).
+    "distributed.worker.profile.enabled": False,
+    # System and memory monitors: psutil reads /proc on the event loop (GIL again); every
+    # few seconds is plenty for runs of a few hundred MB that never spill.
+    "distributed.admin.system-monitor.disk": False,
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    # Each server (scheduler, nannies, workers) times its event loop every 20 ms to warn
+    # when it is blocked; once a second still catches a loop blocked for the 3 s limit.
+    "distributed.admin.tick.interval": "1s",
+}
+"""Settings of the clusters :func:`dask_client` starts (not of clusters it is given): with
+Dask's defaults a run on a worker took ~1.2x the CPU time of the same run in-process
+(``benchmarks/bench_mc.py``; ``docs/monte-carlo.md``)."""
+
+
 @contextlib.contextmanager
 def dask_client(workers: int | None, scheduler: Any) -> Iterator[Any]:
     """A ``distributed.Client``: to ``scheduler`` (an address such as
     ``"tcp://127.0.0.1:8786"``, or a Client, used as is), else to a new ``LocalCluster`` of
-    ``workers`` single-threaded processes, closed on exit."""
+    ``workers`` single-threaded processes (with :data:`LOCAL_CLUSTER_CONFIG`), closed on
+    exit."""
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler is not None and not isinstance(scheduler, str):
@@ -132,7 +166,7 @@ def dask_client(workers: int | None, scheduler: Any) -> Iterator[Any]:
         with Client(scheduler) as client:  # type: ignore[no-untyped-call]
             yield client
         return
-    with LocalCluster(  # type: ignore[no-untyped-call]
+    with dask.config.set(LOCAL_CLUSTER_CONFIG), LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL
     ) as cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client
