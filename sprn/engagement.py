@@ -15,10 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sprn import geo, sim
-from sprn.errors import SprnError
+from sprn.errors import ShotError, SprnError
 from sprn.impact import ImpactPrediction
 from sprn.launch import LaunchEstimate, estimate_launch_point
-from sprn.scenario import Scenario
+from sprn.scenario import Scenario, missile_error
 from sprn.tracking.consistency import nees
 from sprn.tracking.models import BallisticModel
 from sprn.trajectory import Trajectory, fly
@@ -104,7 +104,11 @@ def run_scenario(
     flies the threat library's missile once).
     """
     seed = scenario.seed if seed is None else seed
-    truth = fly(scenario.shot) if truth is None else truth
+    if truth is None:
+        try:
+            truth = fly(scenario.shot)
+        except ShotError as exc:  # a shot the missile cannot fly: the scenario's [missile] asked for it
+            raise missile_error(scenario.path, exc) from None
     sim_config = scenario.sim
     if scenario.assumed_beta_kg_m2 is None:
         # The command centre's threat library knows the missile type's nominal RV.
