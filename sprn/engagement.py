@@ -66,15 +66,21 @@ class RunResult:
     launch: LaunchEstimate | None = None
     launch_error_km: float | None = None
 
-    def prediction_at(self, after_first_detection_s: float) -> tuple[ImpactPrediction, float] | None:
-        """The prediction made ``after_first_detection_s`` after the first detection, and its error (km)."""
+    def assessment_at(self, after_first_detection_s: float) -> tuple[sim.Assessment, float] | None:
+        """The assessment made ``after_first_detection_s`` after the first detection, and its
+        prediction's error (km); None if none was made then."""
         first = self.output.first_detection_s
         if first is None:
             return None
-        for pred, err in zip(self.output.predictions, self.prediction_errors_km):
-            if abs(pred.t_s - first - after_first_detection_s) < 1e-6:
-                return pred, err
+        for assess, err in zip(self.output.assessments, self.prediction_errors_km):
+            if abs(assess.prediction.t_s - first - after_first_detection_s) < 1e-6:
+                return assess, err
         return None
+
+    def prediction_at(self, after_first_detection_s: float) -> tuple[ImpactPrediction, float] | None:
+        """The prediction made ``after_first_detection_s`` after the first detection, and its error (km)."""
+        found = self.assessment_at(after_first_detection_s)
+        return None if found is None else (found[0].prediction, found[1])
 
 
 def score_track(truth: Trajectory, output: sim.SimOutput) -> TrackScore:
