@@ -95,12 +95,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from sprn import montecarlo, report, scenario
 
     scen = scenario.load(args.scenario)
-    if not scen.sweep:
+    if scen.sweep is None:
         raise SprnError(f"{scen.path}: no [sweep] table to sweep (see docs/monte-carlo.md)")
-    grid, runs = montecarlo.parse_sweep(scen.sweep, scen.path)
-    montecarlo.check_grid(scen, grid, f"{scen.path}: sweep.grid")
+    grid, runs = scen.sweep.grid, scen.sweep.runs_per_point
+    scenario.check_grid(scen, grid, f"{scen.path}: sweep.grid")  # every point, before any run
     per_point = args.runs_per_point or runs
-    workers = _workers(args, per_point * len(montecarlo.grid_points(grid)))
+    workers = _workers(args, per_point * len(scenario.grid_points(grid)))
     rows = montecarlo.run_sweep(scen, grid, per_point, workers=workers, scheduler=args.scheduler,
                                 progress=sys.stderr.isatty())
     out = Path(args.out or f"{scen.out_dir}-sweep.csv")

@@ -15,10 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sprn import geo, sim
-from sprn.errors import SprnError
+from sprn.errors import ShotError, SprnError
 from sprn.impact import ImpactPrediction
 from sprn.launch import LaunchEstimate, estimate_launch_point
-from sprn.scenario import Scenario
+from sprn.scenario import Scenario, missile_error
 from sprn.tracking.consistency import nees
 from sprn.tracking.models import BallisticModel
 from sprn.trajectory import Trajectory, fly
@@ -66,15 +66,21 @@ class RunResult:
     launch: LaunchEstimate | None = None
     launch_error_km: float | None = None
 
-    def prediction_at(self, after_first_detection_s: float) -> tuple[ImpactPrediction, float] | None:
-        """The prediction made ``after_first_detection_s`` after the first detection, and its error (km)."""
+    def assessment_at(self, after_first_detection_s: float) -> tuple[sim.Assessment, float] | None:
+        """The assessment made ``after_first_detection_s`` after the first detection, and its
+        prediction's error (km); None if none was made then."""
         first = self.output.first_detection_s
         if first is None:
             return None
-        for pred, err in zip(self.output.predictions, self.prediction_errors_km):
-            if abs(pred.t_s - first - after_first_detection_s) < 1e-6:
-                return pred, err
+        for assess, err in zip(self.output.assessments, self.prediction_errors_km):
+            if abs(assess.prediction.t_s - first - after_first_detection_s) < 1e-6:
+                return assess, err
         return None
+
+    def prediction_at(self, after_first_detection_s: float) -> tuple[ImpactPrediction, float] | None:
+        """The prediction made ``after_first_detection_s`` after the first detection, and its error (km)."""
+        found = self.assessment_at(after_first_detection_s)
+        return None if found is None else (found[0].prediction, found[1])
 
 
 def score_track(truth: Trajectory, output: sim.SimOutput) -> TrackScore:
@@ -104,7 +110,11 @@ def run_scenario(
     flies the threat library's missile once).
     """
     seed = scenario.seed if seed is None else seed
-    truth = fly(scenario.shot) if truth is None else truth
+    if truth is None:
+        try:
+            truth = fly(scenario.shot)
+        except ShotError as exc:  # a shot the missile cannot fly: the scenario's [missile] asked for it
+            raise missile_error(scenario.path, exc) from None
     sim_config = scenario.sim
     if scenario.assumed_beta_kg_m2 is None:
         # The command centre's threat library knows the missile type's nominal RV.

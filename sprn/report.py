@@ -2,7 +2,10 @@
 
 Everything here turns values into text; files are written atomically (to a temporary
 name in the same directory, then renamed), so a failed run never leaves a half-written
-output.
+output. The report decides nothing again: the checkpoints are the scenario's
+(``[command_centre] checkpoints_s``), the territory its ``[threat]``'s, the cities its
+``[outputs] cities``, and each prediction's probability of landing on the territory is the
+one the simulation's assessment computed.
 """
 
 from __future__ import annotations
@@ -19,18 +22,8 @@ import numpy as np
 
 from sprn import geo
 from sprn.engagement import RunResult, site_summary
-from sprn.impact import ImpactPrediction, territory_figures
-from sprn.territory import (
-    distance_to_cities_km,
-    distance_to_territory_km,
-    on_territory,
-    territory,
-)
+from sprn.territory import distance_to_cities_km, distance_to_territory_km, on_territory
 from sprn.tracking import files
-
-CHECKPOINTS_S = (60.0, 180.0, 600.0)
-NAMED_CITIES = ("Vladivostok", "Nakhodka", "Niigata", "Tokyo", "Seoul", "Sapporo")
-TERRITORIES = ("Russia", "Japan")
 
 
 def json_ready(value: Any) -> Any:
@@ -71,7 +64,7 @@ def _results(result: RunResult) -> dict[str, Any]:
                 "orientation_deg": pred.orientation_deg,
                 "p_territory": assess.p_territory,
                 "dist_to_territory_km": assess.dist_to_territory_km,
-                "dist_to_cities_km": distance_to_cities_km(pred.lat_deg, pred.lon_deg, NAMED_CITIES),
+                "dist_to_cities_km": distance_to_cities_km(pred.lat_deg, pred.lon_deg, result.scenario.report_cities),
                 "threat": assess.threat,
             }
         )
@@ -115,29 +108,36 @@ def launch_dict(result: RunResult) -> dict[str, Any] | None:
     }
 
 
+def key_name(name: str) -> str:
+    """A place's name as part of a JSON key: ``"North Korea"`` -> ``"north_korea"``."""
+    return "_".join(name.lower().replace("-", " ").split())
+
+
 def territory_rows(result: RunResult) -> list[dict[str, Any]]:
-    """For the true impact and the checkpoint predictions: distances to Vladivostok and to
-    Russia's and Japan's land, and the probability of landing on each."""
-    truth = result.truth
-    rows: list[dict[str, Any]] = []
-    points: list[tuple[str, float, float, ImpactPrediction | None]] = [
+    """For the true impact and the prediction at each of the scenario's checkpoints: the
+    distances to the scenario's report cities and to its threat territory's land, and the
+    probability of landing on it (the truth: 0 or 1; a prediction: the simulation's
+    assessment of it)."""
+    truth, scen = result.truth, result.scenario
+    terr = scen.sim.threat.territory
+    points: list[tuple[str, float, float, float | None]] = [
         ("truth", truth.impact_lat_deg, truth.impact_lon_deg, None)
     ]
-    for after in CHECKPOINTS_S:
-        found = result.prediction_at(after)
+    for after in scen.sim.checkpoints_s:
+        found = result.assessment_at(after)
         if found is not None:
-            points.append((f"+{after:.0f} s", found[0].lat_deg, found[0].lon_deg, found[0]))
-    for label, lat, lon, pred in points:
-        row: dict[str, Any] = {"when": label, "lat_deg": lat, "lon_deg": lon,
-                               "dist_to_vladivostok_km": distance_to_cities_km(lat, lon, ("Vladivostok",))["Vladivostok"]}
-        for name in TERRITORIES:
-            terr = territory(name)
-            row[f"dist_to_{name.lower()}_km"] = float(distance_to_territory_km(terr, lat, lon))
-            if pred is None:
-                row[f"p_{name.lower()}"] = float(on_territory(terr, np.array([lat]), np.array([lon]))[0])
-            else:
-                rng = np.random.default_rng(np.random.SeedSequence([result.seed, 4, int(pred.t_s * 1000)]))
-                row[f"p_{name.lower()}"] = territory_figures(pred, terr, rng)[0]
+            pred = found[0].prediction
+            points.append((f"+{after:g} s", pred.lat_deg, pred.lon_deg, found[0].p_territory))
+    rows: list[dict[str, Any]] = []
+    for label, lat, lon, p_assessed in points:
+        row: dict[str, Any] = {"when": label, "lat_deg": lat, "lon_deg": lon}
+        for name, km in distance_to_cities_km(lat, lon, scen.report_cities).items():
+            row[f"dist_to_{key_name(name)}_km"] = km
+        if terr is not None:
+            key = key_name(terr.name)
+            row[f"dist_to_{key}_km"] = float(distance_to_territory_km(terr, lat, lon))
+            row[f"p_{key}"] = (float(on_territory(terr, np.array([lat]), np.array([lon]))[0])
+                               if p_assessed is None else p_assessed)
         rows.append(row)
     return rows
 
@@ -206,12 +206,21 @@ def summary_text(result: RunResult) -> str:
         wt = warn["warning_time_s"]
         lines.append(f"  warning time for {warn['territory']}: " + ("no warning issued" if wt is None else f"{wt:.0f} s"))
     lines += ["", "Where it lands (distances in km; probability of landing on the country's land)"]
-    lines.append(f"  {'':<10}{'Vladivostok':>12}{'Russia':>9}{'Japan':>9}{'P(Russia)':>11}{'P(Japan)':>10}")
+    cities = result.scenario.report_cities
+    terr = result.scenario.sim.threat.territory
+    width = [max(len(c) + 2, 8) for c in cities]
+    header = f"  {'':<10}" + "".join(f"{c:>{w}}" for c, w in zip(cities, width))
+    if terr is not None:
+        header += f"{terr.name:>{len(terr.name) + 2}}{f'P({terr.name})':>{len(terr.name) + 5}}"
+    lines.append(header)
     for row in territory_rows(result):
-        lines.append(
-            f"  {row['when']:<10}{row['dist_to_vladivostok_km']:>12.0f}{row['dist_to_russia_km']:>9.0f}"
-            f"{row['dist_to_japan_km']:>9.0f}{row['p_russia']:>11.3f}{row['p_japan']:>10.3f}"
+        line = f"  {row['when']:<10}" + "".join(
+            f"{row[f'dist_to_{key_name(c)}_km']:>{w}.0f}" for c, w in zip(cities, width)
         )
+        if terr is not None:
+            key = key_name(terr.name)
+            line += f"{row[f'dist_to_{key}_km']:>{len(terr.name) + 2}.0f}{row[f'p_{key}']:>{len(terr.name) + 5}.4f}"
+        lines.append(line)
     if result.launch is not None:
         est = result.launch
         lines += [
@@ -230,14 +239,14 @@ def summary_text(result: RunResult) -> str:
         "Impact prediction (95 % ellipse)",
         f"  {'after 1st det.':>15}{'lat':>10}{'lon':>10}{'error km':>10}{'ellipse km':>16}",
     ]
-    for after in CHECKPOINTS_S:
+    for after in result.scenario.sim.checkpoints_s:
         found = result.prediction_at(after)
         if found is None:
-            lines.append(f"  {f'+{after:.0f} s':>15}{'(no track yet or after impact)':>46}")
+            lines.append(f"  {f'+{after:g} s':>15}{'(no track yet or after impact)':>46}")
             continue
         pred, err = found
         ell = f"{pred.semi_major_km:.1f} x {pred.semi_minor_km:.1f}"
-        lines.append(f"  {f'+{after:.0f} s':>15}{pred.lat_deg:>10.3f}{pred.lon_deg:>10.3f}{err:>10.2f}{ell:>16}")
+        lines.append(f"  {f'+{after:g} s':>15}{pred.lat_deg:>10.3f}{pred.lon_deg:>10.3f}{err:>10.2f}{ell:>16}")
     return "\n".join(lines)
 
 

@@ -5,16 +5,23 @@ and out-of-range values raise :class:`~sprn.errors.ScenarioError` whose message 
 file, the field (as a dotted path), the value and what was expected. See
 ``scenarios/kusong-2017-05-14.toml`` for a commented example and the README for the
 table of keys.
+
+This module is the one validator of scenario keys: ``sprn run``, ``sprn mc``, the
+notebooks (:func:`load`, :func:`from_dict`) and sweeps (:func:`apply_point`: a grid key
+``TABLE.FIELD`` is the scenario's ``[TABLE] FIELD``, validated again by the same code)
+all go through it.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
+import itertools
 import math
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +29,42 @@ from sprn.errors import ScenarioError, SprnError
 from sprn.radar import network
 from sprn.radar.site import Site
 from sprn.sim import Link, SimConfig, Threat
-from sprn.territory import territory
+from sprn.territory import city, territory
 from sprn.tracking.tracker import FILTERS, MODELS, TrackerConfig
 from sprn.trajectory import Shot
 
 _MISSING = object()
 
+REPORT_CITIES = ("Vladivostok", "Nakhodka", "Niigata", "Tokyo", "Seoul", "Sapporo")
+"""Default of ``[outputs] cities``: the cities whose distance to each predicted impact is reported."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sweep:
+    """A scenario's ``[sweep]`` table: the grid (dotted key to the values to try) and the runs per point."""
+
+    grid: Mapping[str, tuple[Any, ...]]
+    runs_per_point: int = 1
+
+    def points(self) -> list[dict[str, Any]]:
+        """Every combination of the grid's values (:func:`grid_points`)."""
+        return grid_points(self.grid)
+
+
+def grid_points(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every combination of the grid's values (the last key varies fastest)."""
+    keys = list(grid)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(grid[k] for k in keys))]
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Scenario:
-    """A validated engagement: the shot, the radar network and the command centre."""
+    """A validated engagement: the shot, the radar network and the command centre.
+
+    ``tables`` holds the file's tables as read, from which :func:`apply_point` builds a
+    changed scenario (so records replaced in code, e.g. with ``dataclasses.replace``,
+    are not carried into a sweep's points).
+    """
 
     path: str
     name: str
@@ -43,7 +76,9 @@ class Scenario:
     sim: SimConfig
     out_dir: str
     assumed_beta_kg_m2: float | None
-    sweep: Mapping[str, Any] | None = None
+    report_cities: tuple[str, ...] = REPORT_CITIES
+    sweep: Sweep | None = None
+    tables: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 class _Reader:
@@ -89,6 +124,7 @@ class _Reader:
         lo: float | None = None,
         hi: float | None = None,
         positive: bool = False,
+        below: float | None = None,
     ) -> Any:
         field = f"{path}{key}"
         given, value = self._value(data, key, path, default)
@@ -96,12 +132,10 @@ class _Reader:
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise self.fail(field, value, "a finite number")
-        if positive and value <= 0:
-            raise self.fail(field, value, "a number > 0")
-        if lo is not None and value < lo:
-            raise self.fail(field, value, f"a number >= {lo:g}")
-        if hi is not None and value > hi:
-            raise self.fail(field, value, f"a number <= {hi:g}")
+        low_ok = (value > 0 if positive else True) and (lo is None or value >= lo)
+        high_ok = (hi is None or value <= hi) and (below is None or value < below)
+        if not (low_ok and high_ok):
+            raise self.fail(field, value, _range_text(lo, hi, positive, below))
         return float(value)
 
     def integer(self, data: Mapping[str, Any], key: str, path: str = "", default: Any = _MISSING) -> Any:
@@ -144,6 +178,19 @@ class _Reader:
         return tuple(float(v) for v in value)
 
 
+def _range_text(lo: float | None, hi: float | None, positive: bool, below: float | None) -> str:
+    """``a number in (0, 1)``, ``a number >= 0``, ...: the range :meth:`_Reader.number` checks."""
+    left = "(0" if positive else (None if lo is None else f"[{lo:g}")
+    right = f"{below:g})" if below is not None else (None if hi is None else f"{hi:g}]")
+    if left and right:
+        return f"a number in {left}, {right}"
+    if left:
+        return "a number > 0" if positive else f"a number >= {lo:g}"
+    if right:
+        return f"a number < {below:g}" if below is not None else f"a number <= {hi:g}"
+    return "a finite number"
+
+
 def load(path: str | Path) -> Scenario:
     """Read and validate a scenario file."""
     p = Path(path)
@@ -167,15 +214,19 @@ _TOP_KEYS = {
 }
 
 
-def from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate a parsed scenario (e.g. built in a notebook) into a :class:`Scenario`."""
-    rd = _Reader(source)
+def from_dict(data: Mapping[str, Any], source: str = "<scenario>", *, label: str | None = None) -> Scenario:
+    """Validate a parsed scenario (e.g. built in a notebook) into a :class:`Scenario`.
+
+    ``source`` is the scenario's file (its ``path``); errors name ``label`` instead when
+    given (e.g. ``"FILE: sweep.grid"`` for a sweep's point).
+    """
+    rd = _Reader(source if label is None else label)
     rd.only(data, _TOP_KEYS)
     name = rd.string(data, "name")
     rd.string(data, "description", default="")
     epoch = data.get("epoch", _MISSING)
     if epoch is _MISSING:
-        raise ScenarioError(f"{source}: missing field epoch")
+        raise ScenarioError(f"{rd.source}: missing field epoch")
     if not isinstance(epoch, dt.datetime) or epoch.tzinfo is None:
         raise rd.fail("epoch", epoch, "a TOML date-time with a UTC offset, e.g. 2017-05-13T20:28:00Z")
     seed = rd.integer(data, "seed", default=0)
@@ -187,11 +238,10 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     if unknown_links:
         raise rd.fail(f"links.sites.{unknown_links[0]}", unknown_links[0], "the name of a site in the network")
     outputs = rd.table(data, "outputs")
-    rd.only(outputs, {"dir"}, "outputs.")
+    rd.only(outputs, {"dir", "cities"}, "outputs.")
     out_dir = rd.string(outputs, "dir", "outputs.", default=f"out/{Path(source).stem}")
-    sweep = rd.table(data, "sweep") or None  # checked by sprn.montecarlo when swept
-    return Scenario(
-        sweep=sweep,
+    cities = _cities(rd, outputs)
+    scenario = Scenario(
         path=source,
         name=name,
         epoch=epoch.astimezone(dt.UTC),
@@ -202,69 +252,144 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
         sim=sim_config,
         out_dir=out_dir,
         assumed_beta_kg_m2=beta,
+        report_cities=cities,
+        tables=copy.deepcopy(dict(data)),
     )
+    if "sweep" not in data:
+        return scenario
+    sweep = _sweep(rd, rd.table(data, "sweep"))
+    for key, values in sweep.grid.items():  # each value alone; check_grid tries the combinations
+        for value in values:
+            apply_point(scenario, {key: value}, f"{rd.source}: sweep.grid")
+    return dataclasses.replace(scenario, sweep=sweep)
+
+
+def _cities(rd: _Reader, outputs: Mapping[str, Any]) -> tuple[str, ...]:
+    """``[outputs] cities``: cities of ``sprn/data/cities.toml``, by their catalogue names."""
+    if "cities" not in outputs:
+        return REPORT_CITIES
+    value = outputs["cities"]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise rd.fail("outputs.cities", value, "a list of city names (sprn/data/cities.toml)")
+    names = tuple(city(v, source=f"{rd.source}: outputs.cities").name for v in value)
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise rd.fail("outputs.cities", value, f"each city once ({dup[0]!r} twice)")
+    return names
+
+
+def _sweep(rd: _Reader, table: Mapping[str, Any]) -> Sweep:
+    """``[sweep]``: ``runs_per_point`` (default 1) and ``[sweep.grid]``, quoted dotted keys to lists."""
+    rd.only(table, {"runs_per_point", "grid"}, "sweep.")
+    runs = table.get("runs_per_point", 1)
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        raise rd.fail("sweep.runs_per_point", runs, "an integer >= 1")
+    grid = table.get("grid")
+    if not isinstance(grid, dict) or not grid:
+        raise rd.fail("sweep.grid", grid, 'a table of lists, e.g. "links.latency_s" = [1.0, 5.0]')
+    for key, values in grid.items():
+        if not isinstance(values, list) or not values:
+            raise rd.fail(f"sweep.grid.{key!r}", values, "a non-empty list of values")
+    return Sweep(grid={k: tuple(v) for k, v in grid.items()}, runs_per_point=runs)
+
+
+_SHOT_STRINGS = ("missile", "shape")
+_SHOT_KEYS = tuple(f.name for f in dataclasses.fields(Shot))
+_SHOT_REQUIRED = tuple(f.name for f in dataclasses.fields(Shot) if f.default is dataclasses.MISSING)
 
 
 def _shot(rd: _Reader, table: dict[str, Any]) -> Shot:
-    """The ``[missile]`` table, whose keys are the fields of :class:`~sprn.trajectory.Shot`."""
-    fields = {f.name: str(f.type) for f in dataclasses.fields(Shot)}
-    rd.only(table, set(fields), "missile.")
-    kwargs: dict[str, Any] = {}
-    for key, value in table.items():
-        kind = fields[key]
-        if "float" in kind:
-            kwargs[key] = rd.number(table, key, "missile.")
-        elif "int" in kind:
-            kwargs[key] = rd.integer(table, key, "missile.")
-        else:
-            kwargs[key] = rd.string(table, key, "missile.")
+    """The ``[missile]`` table, whose keys are the fields of :class:`~sprn.trajectory.Shot`
+    (``missile`` and ``shape`` strings, the others numbers)."""
+    rd.only(table, set(_SHOT_KEYS), "missile.")
+    for key in _SHOT_REQUIRED:
+        if key not in table:
+            raise ScenarioError(f"{rd.source}: missing field missile.{key}")
+    kwargs = {
+        key: rd.string(table, key, "missile.") if key in _SHOT_STRINGS else rd.number(table, key, "missile.")
+        for key in table
+    }
     try:
         return Shot(**kwargs)
-    except TypeError as exc:
-        raise ScenarioError(f"{rd.source}: [missile]: {exc}") from None
     except SprnError as exc:
-        raise ScenarioError(f"{rd.source}: missile.{exc}") from None
+        raise missile_error(rd.source, exc) from None
 
 
-_SITE_REQUIRED = (
-    "lat_deg", "lon_deg", "sigma_range_m", "sigma_az_deg", "sigma_el_deg", "revisit_s", "max_range_km",
-)
-_SITE_OPTIONAL: dict[str, float] = {
-    "alt_m": 0.0, "min_el_deg": 2.0, "max_el_deg": 90.0, "boresight_az_deg": 0.0, "sector_width_deg": 360.0,
+def missile_error(source: str, exc: Exception) -> ScenarioError:
+    """A shot's error (from :class:`Shot` or from flying it) as the ``[missile]`` table's:
+    ``FILE: missile.range_km = ...`` when it names a key of the table, else ``FILE: missile: ...``."""
+    text = str(exc)
+    first = text.split(" ", 1)[0].rstrip(",:")
+    return ScenarioError(f"{source}: missile.{text}" if first in _SHOT_KEYS else f"{source}: missile: {text}")
+
+
+def _radians_mod(deg: float) -> float:
+    return math.radians(deg) % (2.0 * math.pi)
+
+
+def _km(km: float) -> float:
+    return km * 1000.0
+
+
+def _same(value: float) -> float:
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _SiteField:
+    """A site key of scenario files (edge units), the :class:`Site` field it sets, and its check."""
+
+    attr: str
+    to_si: Callable[[float], float]
+    limits: Mapping[str, Any]
+    default: Any = _MISSING
+
+
+SITE_FIELDS: dict[str, _SiteField] = {
+    "lat_deg": _SiteField("lat_rad", math.radians, {"lo": -90.0, "hi": 90.0}),
+    "lon_deg": _SiteField("lon_rad", math.radians, {"lo": -180.0, "hi": 360.0}),
+    "alt_m": _SiteField("alt_m", _same, {"lo": -500.0, "hi": 10000.0}, 0.0),
+    "sigma_range_m": _SiteField("sigma_range_m", _same, {"positive": True}),
+    "sigma_az_deg": _SiteField("sigma_az_rad", math.radians, {"positive": True}),
+    "sigma_el_deg": _SiteField("sigma_el_rad", math.radians, {"positive": True}),
+    "revisit_s": _SiteField("revisit_s", _same, {"positive": True}),
+    "track_revisit_s": _SiteField("track_revisit_s", _same, {"positive": True}, None),
+    "max_range_km": _SiteField("max_range_m", _km, {"positive": True}),
+    "min_el_deg": _SiteField("min_el_rad", math.radians, {"lo": -5.0, "hi": 90.0}, 2.0),
+    "max_el_deg": _SiteField("max_el_rad", math.radians, {"lo": -5.0, "hi": 90.0}, 90.0),
+    "boresight_az_deg": _SiteField("boresight_az_rad", _radians_mod, {"lo": -360.0, "hi": 360.0}, 0.0),
+    "sector_width_deg": _SiteField("sector_width_rad", math.radians, {"positive": True, "hi": 360.0}, 360.0),
 }
+"""The keys of a ``[[network.sites]]`` table with fixed accuracy (besides ``name``), also
+the fields a sweep may set on any site (``sites.NAME.FIELD``)."""
+
+
+def _site_value(rd: _Reader, table: Mapping[str, Any], key: str, path: str) -> Any:
+    """A site key's value in SI units (the spec's default if absent; None stays None)."""
+    spec = SITE_FIELDS[key]
+    value = rd.number(table, key, path, default=spec.default, **spec.limits)
+    return None if value is None else spec.to_si(value)
 
 
 def _explicit_site(rd: _Reader, table: Any, path: str) -> Site:
     if not isinstance(table, dict):
         raise rd.fail(path.rstrip("."), table, "a table describing a radar site")
-    rd.only(table, {"name", *_SITE_REQUIRED, *_SITE_OPTIONAL}, path)
-    limits: dict[str, dict[str, Any]] = {
-        "lat_deg": {"lo": -90.0, "hi": 90.0},
-        "lon_deg": {"lo": -180.0, "hi": 360.0},
-        "min_el_deg": {"lo": -5.0, "hi": 90.0},
-        "max_el_deg": {"lo": -5.0, "hi": 90.0},
-        "boresight_az_deg": {"lo": -360.0, "hi": 360.0},
-        "sector_width_deg": {"positive": True, "hi": 360.0},
-        "alt_m": {"lo": -500.0, "hi": 10000.0},
-    }
-    values = {k: rd.number(table, k, path, **limits.get(k, {"positive": True})) for k in _SITE_REQUIRED}
-    for key, default in _SITE_OPTIONAL.items():
-        values[key] = rd.number(table, key, path, default=default, **limits[key])
-    return Site.from_degrees(name=rd.string(table, "name", path), **values)
+    rd.only(table, {"name", *SITE_FIELDS}, path)
+    name = rd.string(table, "name", path)
+    return Site(name=name, **{spec.attr: _site_value(rd, table, key, path) for key, spec in SITE_FIELDS.items()})
 
 
 def _network(rd: _Reader, table: dict[str, Any]) -> tuple[Site, ...]:
     """``[network]``: a preset, catalogue sites added or removed, and the scenario's own radars."""
     rd.only(table, {"preset", "add", "remove", "sites"}, "network.")
     sites: list[Site] = []
-    try:
-        if "preset" in table:
-            name = rd.string(table, "preset", "network.", choices=network.preset_names())
-            sites.extend(network.preset(name))
-        for i, key in enumerate(_string_list(rd, table, "add")):
-            sites.append(network.site(key))
-    except SprnError as exc:
-        raise ScenarioError(f"{rd.source}: network: {exc}") from None
+    if "preset" in table:
+        sites.extend(network.preset(rd.string(table, "preset", "network.", choices=network.preset_names())))
+    catalogue = network.default_network().sites
+    for key in _string_list(rd, table, "add"):
+        if key not in catalogue:
+            raise rd.fail("network.add", key, "site names of the catalogue (sprn sites lists them)")
+        sites.append(catalogue[key])
     for key in _string_list(rd, table, "remove"):
         if key not in {s.name for s in sites}:
             raise rd.fail("network.remove", key, "the name of a site in the preset or added")
@@ -300,7 +425,7 @@ def _string_list(rd: _Reader, table: Mapping[str, Any], key: str) -> list[str]:
 _TRACKER_LIMITS: dict[str, dict[str, Any]] = {
     "ukf_alpha": {"positive": True, "hi": 1.0},
     "ukf_kappa": {"lo": -5.999},
-    "gate_probability": {"positive": True, "hi": 1.0},
+    "gate_probability": {"positive": True, "below": 1.0},
     "sigma_inv_beta_m2_kg": {"positive": True},
     "init_min_dt_s": {"positive": True},
     "delete_after_s": {"positive": True},
@@ -394,3 +519,90 @@ def _sim(
         ),
     )
     return config, beta
+
+
+# --- sweeps: a point's changes, validated as the scenario file's keys -----------------------
+
+SWEEP_TABLES = ("missile", "network", "links", "tracker", "command_centre", "threat")
+_AIM_REPLACES = ("range_km", "azimuth_deg", "apogee_km", "loft", "shape")
+_SWEEP_KEYS = (
+    "missile.aim, TABLE.FIELD for a key FIELD of the scenario's [TABLE] (" + ", ".join(SWEEP_TABLES)
+    + ") or sites.NAME.FIELD"
+)
+
+
+def apply_point(scenario: Scenario, point: Mapping[str, Any], label: str = "sweep") -> Scenario:
+    """The scenario with a sweep point's changes, validated by the code that reads scenario files.
+
+    Keys: ``TABLE.FIELD`` sets ``FIELD`` of the scenario's ``[TABLE]`` (one of
+    :data:`SWEEP_TABLES`; e.g. ``network.preset``, ``links.latency_s``,
+    ``tracker.gate_probability``), and the scenario is read again from its tables;
+    ``missile.aim`` is a city of ``sprn/data/cities.toml`` or ``[lat_deg, lon_deg]``, a
+    minimum-energy shot at that point (it drops the file's range, azimuth, apogee, loft and
+    shape unless the point sets them too); ``sites.NAME.FIELD`` sets a key of
+    :data:`SITE_FIELDS` (edge units, e.g. ``revisit_s``, ``max_range_km``) on site
+    ``NAME`` (``*``: every site).
+
+    Raises
+    ------
+    ScenarioError
+        Naming ``label`` (e.g. ``"FILE: sweep.grid"``), the key, the value and what was expected.
+    """
+    if not point:
+        return scenario
+    rd = _Reader(label)
+    data = {k: copy.deepcopy(v) for k, v in scenario.tables.items() if k != "sweep"}
+    site_changes: list[tuple[str, str, Any]] = []
+    for key, value in point.items():
+        parts = str(key).split(".")
+        if parts[0] == "sites" and len(parts) == 3:
+            site_changes.append((parts[1], parts[2], value))
+        elif parts == ["missile", "aim"]:
+            missile = data.setdefault("missile", {})
+            for name in _AIM_REPLACES:
+                if f"missile.{name}" not in point:
+                    missile.pop(name, None)
+            missile["aim_lat_deg"], missile["aim_lon_deg"] = _aim(rd, value)
+            missile.setdefault("shape", "min-energy")
+        elif len(parts) == 2 and parts[0] in SWEEP_TABLES:
+            table = data.setdefault(parts[0], {})
+            table[parts[1]] = value
+        else:
+            raise rd.fail(str(key), value, _SWEEP_KEYS)
+    changed = from_dict(data, scenario.path, label=label)
+    return dataclasses.replace(changed, sites=_change_sites(rd, changed.sites, site_changes))
+
+
+def _aim(rd: _Reader, value: Any) -> tuple[float, float]:
+    """``missile.aim``: a city's point, or ``[lat_deg, lon_deg]``."""
+    if isinstance(value, str):
+        place = city(value, source=f"{rd.source}: missile.aim")
+        return place.lat_deg, place.lon_deg
+    ok = isinstance(value, (list, tuple)) and len(value) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value
+    )
+    if not ok:
+        raise rd.fail("missile.aim", value, "a city name or [lat_deg, lon_deg]")
+    return float(value[0]), float(value[1])
+
+
+def _change_sites(rd: _Reader, sites: tuple[Site, ...], changes: Sequence[tuple[str, str, Any]]) -> tuple[Site, ...]:
+    """``sites.NAME.FIELD`` changes, each checked as that key of a ``[[network.sites]]`` table."""
+    names = {s.name for s in sites}
+    per_site: dict[str, dict[str, Any]] = {}
+    for name, key, value in changes:
+        path = f"sites.{name}."
+        if name != "*" and name not in names:
+            raise rd.fail(f"{path}{key}", value, "a site of the network: " + ", ".join(sorted(names)))
+        if key not in SITE_FIELDS:
+            raise rd.fail(f"{path}{key}", value, "a site key: " + ", ".join(SITE_FIELDS))
+        si = _site_value(rd, {key: value}, key, path)
+        for target in sorted(names) if name == "*" else [name]:
+            per_site.setdefault(target, {})[SITE_FIELDS[key].attr] = si
+    return tuple(dataclasses.replace(s, **per_site[s.name]) if s.name in per_site else s for s in sites)
+
+
+def check_grid(scenario: Scenario, grid: Mapping[str, Sequence[Any]], label: str = "sweep") -> list[Scenario]:
+    """Every point of the grid applied to the scenario (raises on the first bad key or value)."""
+    return [apply_point(scenario, p, label) for p in grid_points(grid)]
+

@@ -53,6 +53,52 @@ def test_bad_scenario_one_line_status_2_nothing_written(tmp_path, old, new):
     assert not out.exists()
 
 
+SWEEP = ROOT / "scenarios" / "kusong-2017-sweep.toml"
+
+
+@pytest.mark.parametrize(
+    ("grid", "needle"),
+    [
+        ('"tracker.model" = ["glide"]', "tracker.model = 'glide': expected one of 'ballistic', 'boost', 'reentry'"),
+        ('"tracker.gate_probability" = [1.5]', "tracker.gate_probability = 1.5: expected a number in (0, 1)"),
+        ('"sites.mishelevka.revisit_s" = [0]', "sites.mishelevka.revisit_s = 0: expected a number > 0"),
+        # each value passes alone; the combination 4 of 3 is refused before any run
+        ('"command_centre.confirm_m" = [4]\n"command_centre.confirm_n" = [3]', "command_centre.confirm_m = 4: expected 1"),
+    ],
+)
+def test_bad_sweep_grid_one_line_status_2_nothing_written(tmp_path, grid, needle):
+    bad = tmp_path / "sweep.toml"
+    text = SWEEP.read_text()
+    assert '"links.latency_s" = [1.0, 10.0]' in text
+    bad.write_text(text.replace('"links.latency_s" = [1.0, 10.0]', grid))
+    out = tmp_path / "out" / "sweep.csv"
+    proc = sprn("sweep", bad, "--out", out, "--workers", "1", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"sprn: error: {bad}: sweep.grid: ") and needle in lines[0]
+    assert lines[0].count(str(bad)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sweep.toml"]  # no out/, no default outputs.dir
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        ("range_km = 787.0", "range_km = 20000", "missile.range_km = 20000: beyond the hwasong-12's reach"),
+        ('preset = "sprn-2017"', 'preset = "nope"', "network.preset = 'nope': expected one of"),
+    ],
+)
+def test_errors_name_the_file_and_the_field_once(tmp_path, old, new, needle):
+    bad = tmp_path / "bad.toml"
+    text = KUSONG.read_text()
+    assert old in text
+    bad.write_text(text.replace(old, new, 1))
+    proc = sprn("run", bad, "--out", tmp_path / "out")
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0] == f"sprn: error: {bad}: {needle}" + lines[0].split(needle, 1)[1]
+    assert not (tmp_path / "out").exists()
+
+
 def test_missing_file(tmp_path):
     proc = sprn("run", tmp_path / "missing.toml", "--out", tmp_path / "out")
     assert proc.returncode == 2 and "no such scenario file" in proc.stderr

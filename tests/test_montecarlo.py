@@ -28,7 +28,6 @@ from sprn.montecarlo import (
     combine,
     launch_grid,
     mc_files,
-    parse_sweep,
     run_monte_carlo,
     run_seed,
     run_sweep,
@@ -202,9 +201,10 @@ def test_runs_through_a_scheduler_address(tmp_path: Path, scen: scenario.Scenari
 
 
 def test_apply_point_changes_only_what_it_names(scen: scenario.Scenario) -> None:
-    changed = apply_point(scen, {"sites.mishelevka.revisit_s": 20.0, "links.latency_s": 7.0, "tracker.q_m2_s3": 1e-5})
+    changed = apply_point(scen, {"sites.mishelevka.revisit_s": 20.0, "sites.mishelevka.max_range_km": 4000.0,
+                                 "links.latency_s": 7.0, "tracker.q_m2_s3": 1e-5})
     by_name = {s.name: s for s in changed.sites}
-    assert by_name["mishelevka"].revisit_s == 20.0
+    assert by_name["mishelevka"].revisit_s == 20.0 and by_name["mishelevka"].max_range_m == 4000e3
     assert [s for s in changed.sites if s.name != "mishelevka"] == [s for s in scen.sites if s.name != "mishelevka"]
     assert changed.sim.link.latency_s == 7.0 and changed.sim.link.jitter_s == scen.sim.link.jitter_s
     assert changed.tracker.q_m2_s3 == 1e-5 and changed.shot == scen.shot
@@ -224,22 +224,15 @@ def test_apply_point_changes_only_what_it_names(scen: scenario.Scenario) -> None
         ({"links.loss": 1.5}, "links.loss"),
         ({"missile.aim": "Atlantis"}, "city"),
         ({"radar.power": 1.0}, "radar.power"),
+        ({"tracker.model": "glide"}, "tracker.model = 'glide': expected one of"),
+        ({"tracker.gate_probability": 1.5}, r"tracker.gate_probability = 1.5: expected a number in \(0, 1\)"),
+        ({"sites.mishelevka.revisit_s": 0}, "sites.mishelevka.revisit_s = 0: expected a number > 0"),
+        ({"sites.*.track_revisit_s": -1.0}, r"sites.\*.track_revisit_s = -1.0: expected a number > 0"),
     ],
 )
 def test_bad_sweep_points_name_key_and_value(scen: scenario.Scenario, point: dict[str, Any], match: str) -> None:
     with pytest.raises(ScenarioError, match=match):
         apply_point(scen, point)
-
-
-def test_parse_sweep_table() -> None:
-    grid, runs = parse_sweep({"runs_per_point": 20, "grid": {"links.latency_s": [1.0, 5.0]}})
-    assert grid == {"links.latency_s": [1.0, 5.0]} and runs == 20
-    with pytest.raises(ScenarioError, match="sweep.runs_per_point"):
-        parse_sweep({"runs_per_point": 0, "grid": {"links.latency_s": [1.0]}})
-    with pytest.raises(ScenarioError, match="sweep.grid"):
-        parse_sweep({"grid": {"links.latency_s": []}})
-    with pytest.raises(ScenarioError, match="sweep.runs"):
-        parse_sweep({"runs": 3, "grid": {"links.latency_s": [1.0]}})
 
 
 def test_sweep_has_one_row_per_point_and_slow_links_never_warn_earlier(scen: scenario.Scenario) -> None:

@@ -33,11 +33,17 @@ def _edited(tmp_path, old, new):
         ("seed = 20170514", "seed = 20170514\ncolour = 'red'", "unknown key 'colour'"),
         ("[tracker]", "[tracker]\nfliter = 'ekf'", "unknown key tracker.'fliter'"),
         ('filter = "ekf"', 'filter = "kalman"', "tracker.filter = 'kalman': expected one of"),
-        ("lat_deg = 52.8555", "lat_deg = 152.8555", "lat_deg = 152.8555: expected a number <= 90"),
+        ("lat_deg = 52.8555", "lat_deg = 152.8555", "lat_deg = 152.8555: expected a number in [-90, 90]"),
         ("latency_s = 2.0", 'latency_s = "fast"', "links.latency_s = 'fast': expected a finite number"),
         ("epoch = 2017-05-13T20:28:00Z", "epoch = 2017-05-13", "epoch = datetime.date(2017, 5, 13)"),
         ("apogee_km = 2111.5", "apogee_km = nan", "missile.apogee_km = nan: expected a finite number"),
         ('missile = "hwasong-12"', 'missile = "hwasong-99"', "hwasong-99"),
+        ("revisit_s = 10.0", "revisit_s = 0", "network.sites[0].revisit_s = 0: expected a number > 0"),
+        ("revisit_s = 10.0", "revisit_s = 10.0\ntrack_revisit_s = 0", "track_revisit_s = 0: expected a number > 0"),
+        ('filter = "ekf"', 'filter = "ekf"\ngate_probability = 1.0', "tracker.gate_probability = 1.0: expected a number in (0, 1)"),
+        ('filter = "ekf"', 'filter = "ekf"\ngate_probability = 1.5', "tracker.gate_probability = 1.5: expected a number in (0, 1)"),
+        ('filter = "ekf"', 'filter = "ekf"\ngate_probability = 0', "tracker.gate_probability = 0: expected a number in (0, 1)"),
+        ('filter = "ekf"', 'filter = "ekf"\nmodel = "glide"', "tracker.model = 'glide': expected one of"),
     ],
 )
 def test_bad_values_name_file_field_and_expectation(tmp_path, old, new, needle):
@@ -45,7 +51,7 @@ def test_bad_values_name_file_field_and_expectation(tmp_path, old, new, needle):
     with pytest.raises(ScenarioError) as err:
         scenario.load(path)
     message = str(err.value)
-    assert str(path) in message and needle in message
+    assert message.count(str(path)) == 1 and needle in message
     assert "\n" not in message
 
 
@@ -54,9 +60,12 @@ def test_bad_values_name_file_field_and_expectation(tmp_path, old, new, needle):
     [
         ('preset = "sprn-2017"', 'preset = "sprn-1985"', "network.preset = 'sprn-1985': expected one of"),
         ('preset = "sprn-2017"', 'preset = "sprn-2017"\nremove = ["gabala"]', "network.remove = 'gabala'"),
+        ('preset = "sprn-2017"', 'preset = "sprn-2017"\nadd = ["atlantis"]', "network.add = 'atlantis': expected site names"),
+        ('dir = "out/kusong-2017-05-14"', 'cities = ["Atlantis"]', "outputs.cities: city = 'Atlantis'"),
+        ('dir = "out/kusong-2017-05-14"', 'cities = ["Tokyo", "tokyo"]', "outputs.cities = ['Tokyo', 'tokyo']: expected each"),
         ('territory = "Russia"', 'territory = "Rusia"', "territory = 'Rusia'"),
         ("confirm_m = 3", "confirm_m = 7", "command_centre.confirm_m = 7: expected 1 <= confirm_m <= confirm_n"),
-        ("loss = 0.0", "loss = 1.5", "links.loss = 1.5: expected a number <= 0.999"),
+        ("loss = 0.0", "loss = 1.5", "links.loss = 1.5: expected a number in [0, 0.999]"),
     ],
 )
 def test_bad_network_and_centre_settings(tmp_path, old, new, needle):
@@ -66,7 +75,7 @@ def test_bad_network_and_centre_settings(tmp_path, old, new, needle):
     path.write_text(text.replace(old, new, 1))
     with pytest.raises(ScenarioError) as err:
         scenario.load(path)
-    assert str(path) in str(err.value) and needle in str(err.value)
+    assert str(err.value).count(str(path)) == 1 and needle in str(err.value)
 
 
 def test_preset_add_and_remove(tmp_path):
@@ -91,3 +100,62 @@ def test_missing_table(tmp_path):
     path.write_text('name = "x"\nepoch = 2017-05-13T20:28:00Z\n')
     with pytest.raises(ScenarioError, match=r"missing table \[missile\]"):
         scenario.load(path)
+
+
+def test_report_cities_default_and_given(tmp_path):
+    assert scenario.load(KUSONG).report_cities == scenario.REPORT_CITIES
+    path = tmp_path / "s.toml"
+    path.write_text(KUSONG.read_text().replace('dir = "out/kusong-2017-05-14"', 'cities = ["niigata", "Seoul"]'))
+    assert scenario.load(path).report_cities == ("Niigata", "Seoul")  # catalogue spelling
+
+
+SWEEP = ROOT / "scenarios" / "kusong-2017-sweep.toml"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        ('"tracker.model"', '["glide"]', "tracker.model = 'glide': expected one of 'ballistic', 'boost', 'reentry'"),
+        ('"tracker.gate_probability"', "[0.99, 1.5]", "tracker.gate_probability = 1.5: expected a number in (0, 1)"),
+        ('"sites.mishelevka.revisit_s"', "[0]", "sites.mishelevka.revisit_s = 0: expected a number > 0"),
+        ('"sites.mishelevka.revisit_m"', "[5]", "sites.mishelevka.revisit_m = 5: expected a site key"),
+        ('"tracker.fliter"', '["ekf"]', "unknown key tracker.'fliter'"),
+        ('"missile.range_km"', '["far"]', "missile.range_km = 'far': expected a finite number"),
+    ],
+)
+def test_grid_values_are_checked_as_the_scenario_keys_on_load(tmp_path, key, value, needle):
+    path = tmp_path / "sweep.toml"
+    path.write_text(SWEEP.read_text().replace('"links.latency_s" = [1.0, 10.0]', f"{key} = {value}"))
+    with pytest.raises(ScenarioError) as err:
+        scenario.load(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: sweep.grid: ") and needle in message and message.count(str(path)) == 1
+
+
+def test_sweep_table_is_read_into_a_record(tmp_path):
+    sweep = scenario.load(SWEEP).sweep
+    assert sweep is not None and sweep.runs_per_point == 2
+    assert sweep.points() == [
+        {"network.preset": "sprn-2017", "links.latency_s": 1.0}, {"network.preset": "sprn-2017", "links.latency_s": 10.0},
+        {"network.preset": "sprn-2026", "links.latency_s": 1.0}, {"network.preset": "sprn-2026", "links.latency_s": 10.0},
+    ]
+    assert scenario.load(KUSONG).sweep is None
+    for old, new, needle in [
+        ("runs_per_point = 2", "runs_per_point = 0", "sweep.runs_per_point = 0: expected an integer >= 1"),
+        ('"links.latency_s" = [1.0, 10.0]', '"links.latency_s" = []', "sweep.grid.'links.latency_s' = []"),
+        ("runs_per_point = 2", "runs = 2", "unknown key sweep.'runs'"),
+    ]:
+        path = tmp_path / "s.toml"
+        path.write_text(SWEEP.read_text().replace(old, new))
+        with pytest.raises(ScenarioError, match=needle.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
+            scenario.load(path)
+
+
+def test_grid_combinations_are_checked_together(tmp_path):
+    """Each value passes alone (confirm_m 4 of the file's 5; confirm_n 3 with its 3), the pair does not."""
+    path = tmp_path / "sweep.toml"
+    path.write_text(SWEEP.read_text().replace('"links.latency_s" = [1.0, 10.0]',
+                                              '"command_centre.confirm_m" = [4]\n"command_centre.confirm_n" = [3]'))
+    scen = scenario.load(path)
+    with pytest.raises(ScenarioError, match=r"sweep\.grid: command_centre\.confirm_m = 4: expected 1 <= confirm_m"):
+        scenario.check_grid(scen, scen.sweep.grid, f"{path}: sweep.grid")

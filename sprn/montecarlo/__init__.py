@@ -8,7 +8,7 @@ records, so results depend neither on the number of workers nor on how runs were
 """
 
 from sprn.montecarlo.maps import DEFAULT_AIMS, launch_grid, warning_map
-from sprn.montecarlo.points import apply_point, check_grid, grid_points, parse_sweep
+from sprn.montecarlo.points import apply_point, check_grid, grid_points
 from sprn.montecarlo.records import McMeta, RunRecord, run_seed
 from sprn.montecarlo.results import (
     McResult,
@@ -40,7 +40,6 @@ __all__ = [
     "launch_grid",
     "mc_files",
     "mc_meta",
-    "parse_sweep",
     "run_monte_carlo",
     "run_seed",
     "run_sweep",

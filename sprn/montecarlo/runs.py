@@ -8,8 +8,8 @@ from typing import Any
 
 from sprn.errors import SprnError
 from sprn.montecarlo.execution import Job, execute
-from sprn.montecarlo.points import check_grid, grid_points
 from sprn.montecarlo.records import McMeta, run_seed
+from sprn.montecarlo.points import check_grid, grid_points
 from sprn.montecarlo.results import McResult, make_result
 from sprn.scenario import Scenario
 from sprn.trajectory import Trajectory
@@ -163,7 +163,7 @@ def run_sweep(
 ) -> list[dict[str, Any]]:
     """Monte Carlo at every point of a parameter grid, as one table (a row per point).
 
-    ``grid`` maps keys of :func:`~sprn.montecarlo.points.apply_point` (e.g.
+    ``grid`` maps keys of :func:`~sprn.scenario.apply_point` (e.g.
     ``"network.preset"``, ``"links.latency_s"``, ``"sites.mishelevka.revisit_s"``,
     ``"missile.azimuth_deg"``) to the values to try; every combination is a point. Run
     ``i`` of every point has the same seed (common random numbers), so differences between

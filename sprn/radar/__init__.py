@@ -11,7 +11,6 @@ from sprn.radar.measurement import (
     residual,
 )
 from sprn.radar.network import (
-    RadarType,
     load_network,
     preset,
     preset_names,
@@ -23,6 +22,7 @@ from sprn.radar.network import (
     sites_table,
 )
 from sprn.radar.site import Site
+from sprn.radar.types import RadarType
 
 __all__ = [
     "Detection",

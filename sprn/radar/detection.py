@@ -30,8 +30,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from sprn.radar.network import RadarType
 from sprn.radar.site import Site
+from sprn.radar.types import RadarType
 
 FloatArray = NDArray[np.float64]
 

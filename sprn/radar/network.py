@@ -19,86 +19,15 @@ from types import MappingProxyType
 from typing import Any
 
 from sprn.errors import DataError, field_error
+from sprn.radar.detection import measurement_sigma
 from sprn.radar.site import Site
+from sprn.radar.types import BANDS, Preset, RadarType, RcsModel
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "sites.toml"
 """The catalogue shipped with sprn."""
 
 NOMINAL_SNR_DB = 20.0
 """SNR (dB) at which a catalogue site's nominal ``sigma_*`` fields are evaluated."""
-
-BANDS = ("VHF", "UHF", "L", "S", "C", "X")
-"""Radar bands a type may declare; RCS models give VHF and UHF values (UHF used above UHF)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RadarType:
-    """Parameters of a radar design, in SI units (see ``sites.toml`` for their sources).
-
-    Powers are average transmitted power; apertures are effective areas; ``losses_db``
-    excludes the scan loss, which is ``cos(scan) ** scan_loss_exponent`` in SNR.
-    """
-
-    key: str
-    name: str
-    index: str
-    band: str
-    frequency_hz: float
-    p_avg_w: float
-    tx_aperture_m2: float
-    rx_aperture_m2: float
-    noise_temp_k: float
-    losses_db: float
-    scan_loss_exponent: float
-    face_tilt_rad: float
-    search_dwell_s: float
-    track_dwell_s: float
-    bandwidth_hz: float
-    beamwidth_az_rad: float
-    beamwidth_el_rad: float
-    monopulse_slope: float
-    pfa: float
-    search_revisit_s: float
-    track_revisit_s: float
-    range_floor_m: float
-    az_floor_rad: float
-    el_floor_rad: float
-    measures_range_rate: bool
-    range_rate_floor_mps: float
-    source: str
-    assumed: tuple[str, ...]
-
-    @property
-    def wavelength_m(self) -> float:
-        """Wavelength (m)."""
-        return 299792458.0 / self.frequency_hz
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RcsModel:
-    """Mean radar cross section of an object class by band, and its Swerling case."""
-
-    key: str
-    description: str
-    vhf_m2: float
-    uhf_m2: float
-    swerling: int
-    source: str
-    assumed: tuple[str, ...]
-
-    def mean_m2(self, band: str) -> float:
-        """Mean RCS (m^2) in ``band`` (``"VHF"``; any other band uses the UHF value)."""
-        return self.vhf_m2 if band == "VHF" else self.uhf_m2
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Preset:
-    """A named network: the sites on duty on ``date``."""
-
-    key: str
-    date: dt.date
-    description: str
-    source: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -378,8 +307,6 @@ def site_from_table(
 
 
 def _build_site(name: str, f: Mapping[str, Any], rtype: RadarType) -> Site:
-    from sprn.radar.detection import measurement_sigma
-
     sigma = measurement_sigma(rtype, 10.0 ** (NOMINAL_SNR_DB / 10.0), dwell_s=rtype.track_dwell_s, range_rate=True)
     return Site(
         name=name,

@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sprn import geo
-
-if TYPE_CHECKING:
-    from sprn.radar.network import RadarType
+from sprn.radar.types import RadarType
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
