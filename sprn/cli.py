@@ -20,9 +20,11 @@ from sprn.tracking.config import (
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sprn import engagement, report, scenario
+    from sprn import scenario
 
-    scen = scenario.load(args.scenario)
+    scen = scenario.load(args.scenario)  # first: a bad file is rejected before the numerics load
+    from sprn import engagement, report
+
     result = engagement.run_scenario(scen, seed=args.seed, launch_point=True)
     files: dict[str, str | bytes] = dict(report.run_files(result))
     if args.plots:
@@ -131,9 +133,11 @@ def _cmd_track(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from sprn import engagement, htmlreport, report, scenario
+    from sprn import scenario
 
     scen = scenario.load(args.scenario)
+    from sprn import engagement, htmlreport, report
+
     result = engagement.run_scenario(scen, seed=args.seed, launch_point=True)
     html = htmlreport.html_report(result)
     out = Path(args.out)

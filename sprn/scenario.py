@@ -23,15 +23,16 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sprn.errors import ScenarioError, SprnError
-from sprn.radar import network
-from sprn.radar.site import Site
-from sprn.sim import Link, SimConfig, Threat
 from sprn.territory import city, territory
-from sprn.tracking.tracker import FILTERS, MODELS, TrackerConfig
+from sprn.tracking.config import FILTERS, MODELS, TrackerConfig
 from sprn.trajectory import Shot
+
+if TYPE_CHECKING:  # the radar and simulation records; their modules are imported where they are built
+    from sprn.radar.site import Site
+    from sprn.sim import Link, SimConfig
 
 _MISSING = object()
 
@@ -372,6 +373,8 @@ def _site_value(rd: _Reader, table: Mapping[str, Any], key: str, path: str) -> A
 
 
 def _explicit_site(rd: _Reader, table: Any, path: str) -> Site:
+    from sprn.radar.site import Site
+
     if not isinstance(table, dict):
         raise rd.fail(path.rstrip("."), table, "a table describing a radar site")
     rd.only(table, {"name", *SITE_FIELDS}, path)
@@ -381,6 +384,9 @@ def _explicit_site(rd: _Reader, table: Any, path: str) -> Site:
 
 def _network(rd: _Reader, table: dict[str, Any]) -> tuple[Site, ...]:
     """``[network]``: a preset, catalogue sites added or removed, and the scenario's own radars."""
+    # Imported here: the catalogue's radar physics is not needed to reject a bad file.
+    from sprn.radar import network
+
     rd.only(table, {"preset", "add", "remove", "sites"}, "network.")
     sites: list[Site] = []
     if "preset" in table:
@@ -460,6 +466,8 @@ def _tracker(rd: _Reader, table: dict[str, Any]) -> TrackerConfig:
 
 
 def _link(rd: _Reader, table: Mapping[str, Any], path: str, base: Link) -> Link:
+    from sprn.sim import Link
+
     return Link(
         latency_s=rd.number(table, "latency_s", path, default=base.latency_s, lo=0.0),
         jitter_s=rd.number(table, "jitter_s", path, default=base.jitter_s, lo=0.0),
@@ -470,6 +478,11 @@ def _link(rd: _Reader, table: Mapping[str, Any], path: str, base: Link) -> Link:
 def _sim(
     rd: _Reader, links: dict[str, Any], centre: dict[str, Any], threat: dict[str, Any]
 ) -> tuple[SimConfig, float | None]:
+    from sprn.sim import (  # here: SimPy and the tracker are not needed to reject a bad file
+        SimConfig,
+        Threat,
+    )
+
     rd.only(links, {"latency_s", "jitter_s", "loss", "sites"}, "links.")
     rd.only(
         centre,
@@ -511,7 +524,7 @@ def _sim(
         predict_every_s=rd.number(centre, "predict_every_s", "command_centre.", default=base.predict_every_s, positive=True),
         checkpoints_s=rd.number_list(centre, "checkpoints_s", "command_centre.", base.checkpoints_s),
         inv_beta_m2_kg=base.inv_beta_m2_kg if beta is None else 1.0 / beta,
-        sigma_inv_beta_m2_kg=0.0 if beta is None else sigma_beta / beta**2,
+        sigma_inv_beta_m2_kg=base.sigma_inv_beta_m2_kg if beta is None else sigma_beta / beta**2,
         threat=Threat(
             territory=terr,
             p_threshold=rd.number(threat, "p_threshold", "threat.", default=0.05, positive=True, hi=1.0),

@@ -155,3 +155,18 @@ def test_track_measurement_files(tmp_path):
     proc = sprn("track", "--sites", data / "sites.csv", "--measurements", bad, "--out", tmp_path / "o2")
     assert proc.returncode == 2 and str(bad) in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "o2").exists()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["sites"], ["run", "BAD"]])
+def test_light_commands_load_no_numerics(argv, tmp_path):
+    """``sprn --help``, ``sprn sites`` and a failing ``sprn run`` stay fast (issue 14: under
+    0.5 s; ``benchmarks/bench_cli.py`` times them): none loads the compiled kernels (numba),
+    scipy.stats, filterpy or SimPy. Checked on the modules a subprocess loaded, not on a
+    clock, so a busy machine cannot fail it."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nepoch = 2017-05-13T20:28:00Z\n[missile]\nmissile = "nope"\n')
+    argv = [str(bad) if a == "BAD" else a for a in argv]
+    code = ("import sys\nfrom sprn import cli\ntry:\n    cli.main(" + repr(argv) + ")\nexcept SystemExit:\n    pass\n"
+            "print('LOADED:', *(m for m in ('numba', 'scipy.stats', 'filterpy', 'simpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "LOADED:", out.stdout[-300:]

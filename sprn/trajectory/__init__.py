@@ -1,7 +1,21 @@
-"""Truth trajectories of ballistic missiles: boost, free flight, reentry; the shot solver."""
+"""Truth trajectories of ballistic missiles: boost, free flight, reentry; the shot solver.
 
-from sprn.trajectory.flight import Trajectory, fly_guided
-from sprn.trajectory.shot import SHAPES, Guidance, Shot
-from sprn.trajectory.solver import fly, plan_shot, solve
+The names below load on first use (PEP 562): reading a scenario's shot needs no integrator.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_HOME = {"Trajectory": "flight", "fly_guided": "flight", "SHAPES": "shot", "Guidance": "shot", "Shot": "shot",
+         "fly": "solver", "plan_shot": "solver", "solve": "solver"}
 
 __all__ = ["SHAPES", "Guidance", "Shot", "Trajectory", "fly", "fly_guided", "plan_shot", "solve"]
+assert sorted(__all__) == sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'sprn.trajectory' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"sprn.trajectory.{_HOME[name]}"), name)
