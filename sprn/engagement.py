@@ -7,7 +7,6 @@ scores against the truth; nothing here prints or writes files.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,9 +115,6 @@ def run_scenario(
         except ShotError as exc:  # a shot the missile cannot fly: the scenario's [missile] asked for it
             raise missile_error(scenario.path, exc) from None
     sim_config = scenario.sim
-    if scenario.assumed_beta_kg_m2 is None:
-        # The command centre's threat library knows the missile type's nominal RV.
-        sim_config = dataclasses.replace(sim_config, inv_beta_m2_kg=1.0 / truth.missile.rv_beta_kg_m2)
     output = sim.run(truth, scenario.sites, seed, scenario.tracker, sim_config)
     errors = tuple(
         float(geo.geodesic_distance_m(p.lat_deg, p.lon_deg, truth.impact_lat_deg, truth.impact_lon_deg)) / 1000.0

@@ -43,7 +43,12 @@ from sprn.radar.network import rcs_model
 from sprn.radar.site import Site
 from sprn.streams import KeyedStreams
 from sprn.territory import Territory
-from sprn.tracking.tracker import Tracker, TrackerConfig
+from sprn.tracking.config import (
+    RV_INV_BETA_M2_KG,
+    RV_SIGMA_INV_BETA_M2_KG,
+    TrackerConfig,
+)
+from sprn.tracking.tracker import Tracker
 
 FloatArray = NDArray[np.float64]
 RCS_BY_PHASE = {"boost": "booster-boost", "midcourse": "reentry-vehicle", "reentry": "reentry-vehicle"}
@@ -91,8 +96,10 @@ class SimConfig:
     confirmation; ``cueing``: whether a confirmed track cues the other radars;
     ``predict_every_s``: interval between threat assessments once a track is confirmed;
     ``checkpoints_s``: extra assessments at these times after the first detection;
-    ``inv_beta_m2_kg`` and ``sigma_inv_beta_m2_kg``: the ballistic coefficient the centre
-    assumes for the reentry vehicle (its threat library), and its uncertainty.
+    ``inv_beta_m2_kg`` and ``sigma_inv_beta_m2_kg``: the inverse ballistic coefficient the
+    centre assumes for the reentry vehicle, and its uncertainty (default: unknown, the one
+    default of :mod:`sprn.tracking.config`; a scenario's ``ballistic_coefficient_kg_m2``
+    tells it).
     """
 
     link: Link = field(default_factory=Link)
@@ -102,8 +109,8 @@ class SimConfig:
     cueing: bool = True
     predict_every_s: float = 60.0
     checkpoints_s: tuple[float, ...] = (60.0, 180.0, 600.0)
-    inv_beta_m2_kg: float = 1.0 / 5000.0
-    sigma_inv_beta_m2_kg: float = 0.0
+    inv_beta_m2_kg: float = RV_INV_BETA_M2_KG
+    sigma_inv_beta_m2_kg: float = RV_SIGMA_INV_BETA_M2_KG
     threat: Threat = field(default_factory=Threat)
 
     def link_of(self, site: str) -> Link:
