@@ -156,7 +156,7 @@ def sigma_points_any(x: np.ndarray, p: np.ndarray, spread: float) -> np.ndarray:
     for i in range(n):
         if not a[i, i] > 0.0:
             ok = False
-    root = np.zeros((n, n))
+    root: np.ndarray = np.zeros((n, n))
     if ok:
         try:
             root = np.linalg.cholesky(a).T.copy()
@@ -280,7 +280,8 @@ def imm_predict(xs: np.ndarray, ps: np.ndarray, kinds: np.ndarray, dims: np.ndar
         moved[j, :n_pts, :d] = pts
         has_moved[j] = keep
     c = np.maximum(c, MIN_PROBABILITY)
-    return c / np.sum(c)
+    out: np.ndarray = c / np.sum(c)
+    return out
 
 
 @njit(cache=True)
@@ -383,4 +384,5 @@ def imm_correct(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, has_moved: np.
         has_moved[k] = False
     w = mu * np.exp(log_lik - np.max(log_lik))
     w = np.maximum(w / np.sum(w), MIN_PROBABILITY)
-    return w / np.sum(w)
+    out: np.ndarray = w / np.sum(w)
+    return out

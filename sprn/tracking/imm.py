@@ -207,7 +207,7 @@ class ImmAdapter:
     def peek(self, dt_s: float) -> tuple[FloatArray, FloatArray]:
         """The combined ``[r, v]`` estimate propagated by ``dt_s``, leaving the filter as it is."""
         return kimm.imm_peek(self.xs, self.ps, self.kinds, self.dims, self.mu, self.generator, self.generator_air,
-                             float(dt_s), self.params, self.wm, self.wc, self.spread)  # type: ignore[no-any-return]
+                             float(dt_s), self.params, self.wm, self.wc, self.spread)
 
     def innovation(self, z: FloatArray, site: Site, r: FloatArray) -> ImmInnovation:
         """Each mode's innovation and their mixture under the predicted mode probabilities."""
@@ -224,7 +224,7 @@ class ImmAdapter:
 
     def combined(self) -> tuple[FloatArray, FloatArray]:
         """The mixture's ``[r, v]`` mean and covariance (moment matched)."""
-        return kimm.combine(self.mu, self.xs[:, :6].copy(), self.ps[:, :6, :6].copy())  # type: ignore[no-any-return]
+        return kimm.combine(self.mu, self.xs[:, :6].copy(), self.ps[:, :6, :6].copy())
 
     @property
     def x(self) -> FloatArray:

@@ -189,7 +189,7 @@ def switch_model(f: Filter, name: str, config: TrackerConfig) -> Filter:
         return EkfAdapter(x, p, model, a.iterations)
 
     if isinstance(f, GaussianSumAdapter):
-        return GaussianSumAdapter([one(c) for c in f.filters], f.weights)
+        return GaussianSumAdapter([one(c) for c in f.filters], [float(w) for w in f.weights])
     assert isinstance(f, EkfAdapter | UkfAdapter)
     return one(f)
 
