@@ -5,9 +5,9 @@ frames, conserved quantities for the equations of motion, energy loss under drag
 figures for the flights, and the noise statistics of the files.
 
 Part 2 runs ``sprn track`` as a user would (a subprocess, no option but the filter) on each
-case and scores the track with ``tests/independent/scoring.py``. Its targets are those of
-issue 14; today's tracker misses them, so they are marked xfail until the rebuilt default
-tracker lands. Run with ``-s`` to see each run's per-phase table.
+case and scores the track with ``tests/independent/scoring.py``, against the targets of
+issue 14 (the tracker before it gave mean NEES of 1e5-1e8 in boost and reentry on these
+files). Run with ``-s`` to see each run's per-phase table.
 """
 
 import csv
@@ -326,7 +326,6 @@ NEES_BAND = (chi2.ppf(0.025, 6), chi2.ppf(0.975, 6))
 MAX_START_DELAY_S = 15.0  # issue 14: first track state within 15 s of the first report
 
 
-@pytest.mark.xfail(reason="issue 14: default tracker being rebuilt", strict=False)
 @pytest.mark.parametrize("case", CASES)
 def test_default_tracker_is_consistent_in_every_phase_and_starts_early(tracked, case):
     score = tracked(case, "default")
@@ -337,7 +336,6 @@ def test_default_tracker_is_consistent_in_every_phase_and_starts_early(tracked, 
     assert score.delay_s is not None and score.delay_s <= MAX_START_DELAY_S
 
 
-@pytest.mark.xfail(reason="issue 14: default tracker being rebuilt", strict=False)
 @pytest.mark.parametrize("filt", ["ekf", "ukf"])
 @pytest.mark.parametrize("case", CASES)
 def test_single_model_filters_stay_honest(tracked, case, filt):
