@@ -16,14 +16,16 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sprn import geo
-from sprn.engagement import RunResult, site_summary
 from sprn.territory import distance_to_cities_km, distance_to_territory_km, on_territory
 from sprn.tracking import files
+
+if TYPE_CHECKING:  # a run's record; sprn track writes its files without loading the simulation
+    from sprn.engagement import RunResult
 
 
 def json_ready(value: Any) -> Any:
@@ -37,6 +39,12 @@ def json_ready(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def _site_summary(result: RunResult) -> list[dict[str, Any]]:
+    from sprn.engagement import site_summary
+
+    return site_summary(result)
 
 
 def results_dict(result: RunResult) -> dict[str, Any]:
@@ -77,7 +85,7 @@ def _results(result: RunResult) -> dict[str, Any]:
                 **truth.summary(),
                 "impact": {"lat_deg": truth.impact_lat_deg, "lon_deg": truth.impact_lon_deg, "t_s": truth.t_impact_s},
             },
-            "sites": site_summary(result),
+            "sites": _site_summary(result),
             "track": {
                 "updates": len(score.t_s),
                 "rejected": len(result.output.tracker.rejected),
@@ -163,7 +171,7 @@ def timeline(result: RunResult) -> list[tuple[float, str]]:
     rows = [(0.0, "launch")]
     rows += [(t, name) for name, t in sorted(truth.events.items(), key=lambda kv: kv[1])
              if name in ("burnout", "apogee", "reentry_100km")]
-    for row in site_summary(result):
+    for row in _site_summary(result):
         if row["first_detection_s"] is not None:
             rows.append((row["first_detection_s"], f"first detection by {row['name']}"))
         if row.get("first_cue_s") is not None:
@@ -195,7 +203,7 @@ def summary_text(result: RunResult) -> str:
         "Radar sites",
         f"  {'site':<24}{'detections':>11}{'first (s)':>11}{'last (s)':>10}",
     ]
-    for row in site_summary(result):
+    for row in _site_summary(result):
         first = "-" if row["first_detection_s"] is None else f"{row['first_detection_s']:.0f}"
         last = "-" if row["last_detection_s"] is None else f"{row['last_detection_s']:.0f}"
         lines.append(f"  {row['name']:<24}{row['detections']:>11}{first:>11}{last:>10}")

@@ -107,3 +107,15 @@ def test_compiled_imm_cycle_equals_the_python_imm(reports, phase):
         assert _close(x_f, x_r) and _close(p_f, p_r)
         common = ref.common_mean()
         assert _close(fast.common_mean(), common, np.maximum(np.abs(common), 1.0))
+
+
+@pytest.mark.parametrize("n", [6, 7, 9])
+@pytest.mark.parametrize(("alpha", "beta", "kappa"), [(1.0, 2.0, 0.0), (0.5, 2.0, 0.0), (1e-3, 2.0, -3.0)])
+def test_merwe_weights_are_filterpys(n, alpha, beta, kappa):
+    from filterpy.kalman import MerweScaledSigmaPoints
+
+    from sprn.tracking.imm import merwe_weights
+
+    points = MerweScaledSigmaPoints(n, alpha=alpha, beta=beta, kappa=kappa)
+    wm, wc = merwe_weights(n, alpha, beta, kappa)
+    assert np.array_equal(wm, points.Wm) and np.array_equal(wc, points.Wc)

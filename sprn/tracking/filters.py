@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from filterpy.kalman import MerweScaledSigmaPoints, unscented_transform
 from numpy.typing import NDArray
 
 from sprn import kernels
@@ -223,6 +222,11 @@ class UkfAdapter(_Estimate):
         kappa: float = 0.0,
     ) -> None:
         self.model = model
+        # filterpy here, not at the top: its package imports scipy.stats (about half a second),
+        # which the default IMM, the EKF and the light commands never need.
+        from filterpy.kalman import MerweScaledSigmaPoints, unscented_transform
+
+        self._unscented_transform = unscented_transform
         self.points = MerweScaledSigmaPoints(model.dim, alpha=alpha, beta=beta, kappa=kappa, sqrt_method=matrix_root)
         self._spread = alpha**2 * (model.dim + kappa)  # n + lambda, filterpy's scaling of P
         self._x = np.array(x0, dtype=float)
@@ -256,7 +260,7 @@ class UkfAdapter(_Estimate):
         """
         moved = self.model.propagate(self.sigma_points(self._x, self._p), dt_s)
         q = self.model.process_noise(self._x, dt_s)
-        x, p = unscented_transform(moved, self.points.Wm, self.points.Wc, q)
+        x, p = self._unscented_transform(moved, self.points.Wm, self.points.Wc, q)
         p = 0.5 * (p + p.T)
         keep = bool(np.all(q.diagonal() <= NEGLIGIBLE_Q * p.diagonal()))
         return x, p, moved if keep else None

@@ -35,12 +35,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from filterpy.kalman import MerweScaledSigmaPoints
 from numpy.typing import NDArray
 
 from sprn import kernels
 from sprn.kernels import imm as kimm
 from sprn.radar.site import Site
+from sprn.tracking.mixture import CombinedEstimate
 from sprn.tracking.models import AIR_TOP_M, COMMON_DIM, INV_BETA, MotionModel
 
 FloatArray = NDArray[np.float64]
@@ -90,6 +90,21 @@ def markov_transition(generator: FloatArray, dt_s: float) -> FloatArray:
     return np.asarray(kimm.markov_transition(np.ascontiguousarray(generator, dtype=float), float(dt_s)))
 
 
+def merwe_weights(n: int, alpha: float, beta: float, kappa: float) -> tuple[FloatArray, FloatArray]:
+    """Mean and covariance weights of the ``2n + 1`` scaled sigma points (Van der Merwe 2004):
+    ``lambda = alpha^2 (n + kappa) - n``; ``Wm0 = lambda / (n + lambda)``,
+    ``Wc0 = Wm0 + 1 - alpha^2 + beta``, the others ``1 / 2(n + lambda)``. The weights of
+    filterpy's ``MerweScaledSigmaPoints`` (the tests check they are equal), without
+    importing filterpy, whose package loads scipy.stats (half a second of start-up).
+    """
+    lam = alpha**2 * (n + kappa) - n
+    wm = np.full(2 * n + 1, 0.5 / (n + lam))
+    wc = wm.copy()
+    wm[0] = lam / (n + lam)
+    wc[0] = lam / (n + lam) + (1.0 - alpha**2 + beta)
+    return wm, wc
+
+
 def model_parameters(models: Sequence[MotionModel]) -> FloatArray:
     """The kernels' ``params`` vector (:mod:`sprn.kernels.imm`) from the modes' motion models."""
     params = np.zeros(kimm.N_PARAMS)
@@ -125,7 +140,7 @@ class ImmInnovation:
         return float(self.y @ np.linalg.solve(self.s, self.y))
 
 
-class ImmAdapter:
+class ImmAdapter(CombinedEstimate):
     """IMM estimator over unscented mode filters of different state dimension (stateful).
 
     ``models`` are the modes' motion models (at most one of each kind; their ``slots``
@@ -169,8 +184,7 @@ class ImmAdapter:
             self.slots[k, :d] = m.slots
             self.xs[k, :d] = x
             self.ps[k, :d, :d] = p
-            points = MerweScaledSigmaPoints(d, alpha=alpha, beta=beta, kappa=kappa)
-            self.wm[k, : 2 * d + 1], self.wc[k, : 2 * d + 1] = points.Wm, points.Wc
+            self.wm[k, : 2 * d + 1], self.wc[k, : 2 * d + 1] = merwe_weights(d, alpha, beta, kappa)
             self.spread[k] = alpha**2 * (d + kappa)  # n + lambda, filterpy's scaling of P
         self.moved = np.zeros((n, 2 * kimm.MAX_DIM + 1, kimm.MAX_DIM))
         self.has_moved = np.zeros(n, dtype=np.bool_)
@@ -225,14 +239,6 @@ class ImmAdapter:
     def combined(self) -> tuple[FloatArray, FloatArray]:
         """The mixture's ``[r, v]`` mean and covariance (moment matched)."""
         return kimm.combine(self.mu, self.xs[:, :6].copy(), self.ps[:, :6, :6].copy())
-
-    @property
-    def x(self) -> FloatArray:
-        return self.combined()[0]
-
-    @property
-    def P(self) -> FloatArray:
-        return self.combined()[1]
 
     def common_mean(self) -> FloatArray:
         """The mixture's mean in the common state ``[r, v, a, 1/beta]``.
