@@ -9,8 +9,11 @@ NOAA-S/T 76-1562, Table I), up to 1,000 km; above that it is zero.
 Why a hand-written model rather than ``ambiance`` (ICAO 1993, which stops at 81 km) or
 ``pymsis`` (NRLMSIS 2.x, which needs solar and geomagnetic indices a scenario does not
 have): a reentry vehicle feels drag from about 120 km down, and a ballistic tracker needs
-one smooth, deterministic, vectorised density function it can evaluate thousands of times
-per second. The 1976 standard is the usual reference for that.
+one smooth, deterministic density function it can evaluate thousands of times per second.
+The 1976 standard is the usual reference for that. This module defines the model and
+tabulates it (:func:`density_log_table`); the density the physics uses is the compiled
+interpolation in that table, :func:`sprn.kernels.density` (on arrays,
+:func:`sprn.dynamics.air_density`).
 """
 
 from __future__ import annotations
@@ -92,27 +95,18 @@ def density_exact(alt_m: ArrayLike) -> NDArray[np.float64]:
 
 
 DENSITY_TABLE_STEP_M = 100.0
-"""Altitude step (m) of the density table behind :func:`density`."""
-_TABLE_STEP_M = DENSITY_TABLE_STEP_M
-_TABLE_ALT_M = np.arange(0.0, TOP_OF_ATMOSPHERE_M + _TABLE_STEP_M, _TABLE_STEP_M)
-_TABLE_LOG_RHO = np.log(density_exact(_TABLE_ALT_M))
+"""Altitude step (m) of the density table that :func:`sprn.kernels.density` interpolates."""
+_TABLE_LOG_RHO = np.log(density_exact(np.arange(0.0, TOP_OF_ATMOSPHERE_M + DENSITY_TABLE_STEP_M,
+                                                 DENSITY_TABLE_STEP_M)))
 
 
 def density_log_table() -> NDArray[np.float64]:
-    """Natural log of density (kg/m^3) every :data:`DENSITY_TABLE_STEP_M` from 0 m to the top (a copy)."""
-    return _TABLE_LOG_RHO.copy()
+    """Natural log of density (kg/m^3) every :data:`DENSITY_TABLE_STEP_M` from 0 m to the top (a copy).
 
-
-def density(alt_m: ArrayLike) -> NDArray[np.float64]:
-    """Air density (kg/m^3) at geometric altitude ``alt_m`` (m); vectorised and fast.
-
-    Log-linear interpolation in a 100 m table of :func:`density_exact` (relative error
-    below 5e-4, largest at the kinks of the temperature profile). Below 0 m the sea-level
-    value is used; above 1,000 km the density is zero.
+    The fast density of the physics is the compiled log-linear interpolation in this
+    table (:func:`sprn.kernels.density`, on arrays :func:`sprn.dynamics.air_density`).
     """
-    z = np.asarray(alt_m, dtype=float)
-    rho = np.exp(np.interp(z, _TABLE_ALT_M, _TABLE_LOG_RHO))
-    return np.where(z > TOP_OF_ATMOSPHERE_M, 0.0, rho)
+    return _TABLE_LOG_RHO.copy()
 
 
 def speed_of_sound(alt_m: ArrayLike) -> NDArray[np.float64]:

@@ -20,30 +20,14 @@ References: Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed., 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-
 import numpy as np
 from numpy.typing import NDArray
 
-from sprn import atmosphere, kernels
-from sprn.geo import A_M, B_M, GM_M3_S2, J2, OMEGA_EARTH_RAD_S
+from sprn import kernels
+from sprn.geo import A_M, GM_M3_S2, J2, OMEGA_EARTH_RAD_S
 
 FloatArray = NDArray[np.float64]
 OMEGA_VEC = np.array([0.0, 0.0, OMEGA_EARTH_RAD_S])
-
-
-def gravity_j2(r_ecef_m: FloatArray) -> FloatArray:
-    """Gravitational acceleration (m/s^2) of the point mass plus J2, shape ``(..., 3)``."""
-    r = np.asarray(r_ecef_m, dtype=float)
-    x, y, z = r[..., 0], r[..., 1], r[..., 2]
-    r2 = x * x + y * y + z * z
-    rn = np.sqrt(r2)
-    mu_r3 = GM_M3_S2 / (r2 * rn)
-    k = 1.5 * J2 * A_M**2 / r2
-    s = 5.0 * z * z / r2
-    fxy = -mu_r3 * (1.0 - k * (s - 1.0))
-    fz = -mu_r3 * (1.0 - k * (s - 3.0))
-    return np.stack([fxy * x, fxy * y, fz * z], axis=-1)
 
 
 def gravity_potential(r_ecef_m: FloatArray) -> FloatArray:
@@ -68,47 +52,45 @@ def jacobi_integral(x: FloatArray) -> FloatArray:
 
 
 def altitude_m(r_ecef_m: FloatArray) -> FloatArray:
-    """Fast approximate height above the WGS84 ellipsoid (m), for the atmosphere.
+    """Fast approximate height above the WGS84 ellipsoid (m) of positions ``(..., 3)``, for the atmosphere.
 
-    Distance from the centre minus the ellipsoid radius at the same geocentric latitude:
-    within a few metres of the geodetic height below 200 km, where drag matters.
+    :func:`sprn.kernels.height`: distance from the centre minus the ellipsoid radius at
+    the same geocentric latitude, within a few metres of the geodetic height below
+    200 km, where drag matters.
     """
     r = np.asarray(r_ecef_m, dtype=float)
-    rn = np.linalg.norm(r, axis=-1)
-    sin2 = (r[..., 2] / rn) ** 2
-    r_surface = A_M * B_M / np.sqrt(B_M**2 * (1.0 - sin2) + A_M**2 * sin2)
-    return np.asarray(rn - r_surface, dtype=float)
+    out = kernels.heights(np.ascontiguousarray(r.reshape(-1, 3)))
+    return np.asarray(out.reshape(r.shape[:-1]), dtype=float)
+
+
+def air_density(alt_m: FloatArray | float) -> FloatArray:
+    """Air density (kg/m^3) of the US 1976 atmosphere at geometric altitudes ``alt_m`` (m).
+
+    :func:`sprn.kernels.density`: log-linear interpolation in the 100 m table of
+    :func:`sprn.atmosphere.density_exact` (relative error below 5e-4); the sea-level value
+    below 0 m, zero above 1,000 km.
+    """
+    z = np.asarray(alt_m, dtype=float)
+    return np.asarray(kernels.densities(np.ascontiguousarray(z.reshape(-1))).reshape(z.shape), dtype=float)
 
 
 def drag_acceleration(x: FloatArray, inv_beta_m2_kg: FloatArray | float) -> FloatArray:
-    """Drag acceleration (m/s^2) for ballistic coefficient ``1 / inv_beta`` (kg/m^2).
+    """Drag acceleration (m/s^2) of states ``(..., 6)`` for ballistic coefficient ``1 / inv_beta`` (kg/m^2).
 
-    ``inv_beta_m2_kg`` broadcasts against the states' leading shape; zero means vacuum.
+    ``-rho(h) |v| v / (2 beta)`` (:func:`sprn.kernels.drag_one`); ``inv_beta_m2_kg``
+    broadcasts against the states' leading shape; zero means vacuum.
     """
     x = np.asarray(x, dtype=float)
-    v = x[..., 3:6]
-    rho = atmosphere.density(altitude_m(x[..., :3]))
-    speed = np.linalg.norm(v, axis=-1)
-    k = -0.5 * rho * speed * np.asarray(inv_beta_m2_kg, dtype=float)
-    return np.asarray(k[..., None] * v, dtype=float)
-
-
-def frame_acceleration(x: FloatArray) -> FloatArray:
-    """Coriolis plus centrifugal acceleration (m/s^2) of the rotating frame."""
-    x = np.asarray(x, dtype=float)
-    r, v = x[..., :3], x[..., 3:6]
-    w = OMEGA_EARTH_RAD_S
-    coriolis = np.stack([2.0 * w * v[..., 1], -2.0 * w * v[..., 0], np.zeros_like(v[..., 0])], axis=-1)
-    centrifugal = np.stack([w * w * r[..., 0], w * w * r[..., 1], np.zeros_like(r[..., 0])], axis=-1)
-    return coriolis + centrifugal
+    rows, beta = state_rows(x, inv_beta_m2_kg)
+    return np.asarray(kernels.drag(rows, beta).reshape(x.shape[:-1] + (3,)), dtype=float)
 
 
 def ballistic_derivative(x: FloatArray, inv_beta_m2_kg: FloatArray | float = 0.0) -> FloatArray:
     """Time derivative ``[v, a]`` of states ``(..., 6)`` in unpowered flight.
 
-    The same sum as ``gravity_j2 + frame_acceleration + drag_acceleration``, evaluated
-    by the compiled loop :func:`sprn.kernels.derivative` because it is the innermost
-    call of every propagation. ``inv_beta_m2_kg`` broadcasts against the leading shape.
+    Gravity (point mass plus J2), the frame's Coriolis and centrifugal terms and drag,
+    evaluated by the compiled loop :func:`sprn.kernels.derivative`, the innermost call of
+    every propagation. ``inv_beta_m2_kg`` broadcasts against the leading shape.
     """
     x = np.asarray(x, dtype=float)
     rows, beta = state_rows(x, inv_beta_m2_kg)
@@ -122,22 +104,6 @@ def state_rows(x: FloatArray, inv_beta_m2_kg: FloatArray | float) -> tuple[Float
         return rows, np.full(len(rows), float(inv_beta_m2_kg))  # type: ignore[arg-type,unused-ignore]
     beta = np.ascontiguousarray(np.broadcast_to(np.asarray(inv_beta_m2_kg, dtype=float), x.shape[:-1]).reshape(-1))
     return rows, beta
-
-
-Derivative = Callable[[FloatArray], FloatArray]
-
-
-def rk4_step(f: Derivative, x: FloatArray, h: float | FloatArray) -> FloatArray:
-    """One classical Runge-Kutta step of size ``h`` (s) for all states at once.
-
-    ``h`` may be an array broadcasting against the leading shape (per-state step).
-    """
-    hh = np.asarray(h, dtype=float)[..., None] if np.ndim(h) else h
-    k1 = f(x)
-    k2 = f(x + 0.5 * hh * k1)
-    k3 = f(x + 0.5 * hh * k2)
-    k4 = f(x + hh * k3)
-    return x + hh / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
 
 
 def propagate(
@@ -159,45 +125,34 @@ def propagate(
     return np.asarray(kernels.rk4(rows, beta, dt_s / n, n).reshape(x.shape), dtype=float)
 
 
-def gravity_gradient(r_ecef_m: FloatArray) -> FloatArray:
-    """Gradient ``d g / d r`` (1/s^2) of the point-mass + J2 gravity, shape ``(..., 3, 3)``.
-
-    Central differences of :func:`gravity_j2` with 1 m steps: truncation error is
-    ``(1 m / r)^2 ~ 1e-13`` and round-off ~1e-15 m/s^2 / 1 m, both far below the J2
-    part of the gradient (~1e-9 /s^2) that a point-mass formula would leave out.
-    """
-    r = np.asarray(r_ecef_m, dtype=float)
-    steps = np.eye(3)
-    plus = gravity_j2(r[..., None, :] + steps)
-    minus = gravity_j2(r[..., None, :] - steps)
-    return np.swapaxes((plus - minus) / 2.0, -1, -2)
-
-
-def ballistic_jacobian(x: FloatArray) -> FloatArray:
-    """Jacobian ``F = d f / d x`` (6x6) of the vacuum ballistic derivative at states ``x``."""
-    x = np.asarray(x, dtype=float)
-    if x.ndim == 1:
-        return np.asarray(kernels.jacobian(np.ascontiguousarray(x[:6])), dtype=float)
-    w = OMEGA_EARTH_RAD_S
-    shape = x.shape[:-1] + (6, 6)
-    jac = np.zeros(shape)
-    jac[..., 0:3, 3:6] = np.eye(3)
-    jac[..., 3:6, 0:3] = gravity_gradient(x[..., :3]) + np.diag([w * w, w * w, 0.0])
-    jac[..., 3:6, 3:6] = np.array([[0.0, 2.0 * w, 0.0], [-2.0 * w, 0.0, 0.0], [0.0, 0.0, 0.0]])
-    return jac
-
-
 def propagate_with_stm(
-    x: FloatArray, dt_s: float, max_step_s: float = 5.0
+    x: FloatArray, dt_s: float, max_step_s: float = 5.0, kind: int = kernels.BALLISTIC, param_step: float = 1e-6
 ) -> tuple[FloatArray, FloatArray]:
-    """Propagate one vacuum ballistic state and its state-transition matrix by ``dt_s``.
+    """Propagate one state and its state-transition matrix by ``dt_s`` (s), in RK4 steps of at most ``max_step_s``.
 
-    The STM is the product over RK4 substeps of ``exp(F h)``, with ``F`` the Jacobian at
-    the substep's midpoint (:func:`sprn.kernels.transition`).
+    ``kind`` is the state's layout (:data:`sprn.kernels.BALLISTIC` ``[r, v]``,
+    :data:`~sprn.kernels.REENTRY` ``[r, v, 1/beta]``, :data:`~sprn.kernels.BOOST`
+    ``[r, v, a]``); ``param_step`` the difference step of the components beyond
+    ``[r, v]``. The matrix integrates the variational equations on RK4's stages
+    (:func:`sprn.kernels.transition`).
     """
     x = np.ascontiguousarray(x, dtype=float)
     if dt_s == 0.0:
-        return x.copy(), np.eye(6)
+        return x.copy(), np.eye(x.size)
     n = max(1, math.ceil(abs(dt_s) / max_step_s))
-    x_new, phi = kernels.transition(x, dt_s / n, n)
+    x_new, phi = kernels.transition(kind, x, dt_s / n, n, param_step)
     return x_new, phi
+
+
+def propagate_model(kind: int, x: FloatArray, dt_s: float, max_step_s: float) -> FloatArray:
+    """States ``(..., d)`` of layout ``kind`` (see :func:`propagate_with_stm`) propagated by ``dt_s`` with RK4.
+
+    Equal steps of at most ``max_step_s``; thrust and ``1/beta`` are constant
+    (:func:`sprn.kernels.rk4_model`).
+    """
+    x = np.array(x, dtype=float)
+    if dt_s == 0.0:
+        return x
+    n = max(1, math.ceil(abs(dt_s) / max_step_s))
+    rows = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
+    return np.asarray(kernels.rk4_model(kind, rows, dt_s / n, n).reshape(x.shape), dtype=float)

@@ -71,10 +71,15 @@ def propagate_to_ground(
 
 
 def sigma_points(x: FloatArray, p: FloatArray) -> FloatArray:
-    """The 2n symmetric sigma points ``x +/- sqrt(n) L_i`` (equal weights 1/2n)."""
-    n = x.size
-    root = np.linalg.cholesky(n * 0.5 * (p + p.T))
-    return np.concatenate([x + root.T, x - root.T])
+    """The 2n symmetric sigma points ``x +/- sqrt(n) L_i`` (equal weights 1/2n).
+
+    The spherical cubature rule: the scaled points of :func:`sprn.kernels.sigma_points`
+    with ``alpha = 1, kappa = 0`` (spread ``n``) but for the centre point, whose weight
+    is zero there.
+    """
+    x = np.ascontiguousarray(x, dtype=float)
+    sym = np.ascontiguousarray(0.5 * (p + p.T), dtype=float)
+    return np.asarray(kernels.sigma_points(x, sym, float(x.size))[1:], dtype=float)
 
 
 def predict_impact(

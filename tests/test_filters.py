@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.linalg import expm
 
-from sprn import atmosphere, dynamics, geo, kernels
+from sprn import dynamics, geo, kernels
 from sprn.radar import Site, measure, measurement_jacobian, residual
 from sprn.tracking.filters import (
     EkfAdapter,
@@ -65,9 +65,9 @@ def test_ballistic_transition_is_the_derivative_of_the_flow(dt):
     x1, phi = model.transition(x, dt)
     assert np.allclose(x1, model.propagate(x, dt), rtol=0, atol=1e-6)
     ref = _flow_jacobian(model, x, dt, [1.0] * 3 + [1e-3] * 3)
-    # The product of exp(F h) with F at each step's midpoint, the series to (F h)^4: its
-    # error is far below the RK4 error of the central differences. Tolerance: 1e-5
-    # absolute (s or 1/s), relative to the position-velocity block (dt).
+    # RK4 on the variational equations is the derivative of the RK4 map: only the central
+    # differences on both sides remain. Tolerance: 1e-5 absolute (s or 1/s), relative to
+    # the position-velocity block (dt).
     assert np.allclose(phi, ref, rtol=0, atol=1e-5 * max(1.0, dt))
 
 
@@ -138,7 +138,7 @@ def test_reentry_model_loses_energy_to_drag_and_not_in_vacuum():
         if loses:
             # Drag power per unit mass -rho v^3 / (2 beta); over 1 s the height changes by
             # ~5 m (density by 0.1 %) and the speed by 0.05 %, so 1 % covers both.
-            rho = float(atmosphere.density(50e3))
+            rho = float(dynamics.air_density(50e3))
             v = np.linalg.norm(x[3:6])
             assert de == pytest.approx(-rho * v**3 / 2 * x[6], rel=0.01)
         else:

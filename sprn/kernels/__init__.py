@@ -1,10 +1,12 @@
 """Compiled inner loops (numba): the one implementation of the physics and filter steps.
 
-* :mod:`sprn.kernels.flight`: unpowered flight (derivative, RK4, transition matrix, the
-  fall to the ground), the radar measurement and its Jacobian, and the Kalman covariance
-  steps of the EKF and UKF; the same physics as :mod:`sprn.dynamics` (J2 gravity,
-  Coriolis and centrifugal terms, drag in the US 1976 atmosphere table of
-  :mod:`sprn.atmosphere`).
+* :mod:`sprn.kernels.flight`: the equations of motion (J2 gravity, Coriolis and
+  centrifugal terms, drag in the US 1976 atmosphere table of :mod:`sprn.atmosphere`;
+  the boost model's constant extra acceleration), the one RK4 step, the one transition
+  matrix (the variational equations on RK4's stages), the fall to the ground, the radar
+  measurement and its Jacobian, the one sigma-point generator (filterpy's scaled points)
+  and the Kalman covariance steps of the EKF and UKF. :mod:`sprn.dynamics` and
+  :mod:`sprn.tracking.models` shape arrays for them and hold no formula of their own.
 * :mod:`sprn.kernels.imm`: the cycle of the IMM estimator over the boost, ballistic and
   reentry models with unscented mode filters.
 
@@ -12,7 +14,8 @@ They are written as plain loops and compiled: they are the innermost loops of ev
 filter prediction, sigma-point propagation and impact prediction, called thousands of
 times per run on a handful of states each: in numpy every call pays for some thirty
 array operations of a few microseconds, here the whole step is one call. The tests check
-each kernel against the numpy formulas or filterpy functions it replaces.
+each kernel against independent references: closed forms and published values, the
+conservation of the Jacobi integral, scipy's DOP853 at tight tolerance, and filterpy.
 
 Arrays in and out are C-contiguous float64: states ``(n, 6)`` and inverse ballistic
 coefficients ``(n,)`` (m^2/kg, zero for vacuum). Callers use the wrappers in
@@ -27,22 +30,31 @@ lazily).
 
 from sprn.kernels import imm
 from sprn.kernels.flight import (
+    BALLISTIC,
+    BOOST,
+    REENTRY,
     acceleration,
     ballistic_predict,
+    densities,
     density,
     derivative,
+    drag,
     gravity,
     height,
+    heights,
     innovation_covariance,
-    jacobian,
     joseph_update,
     linearised_measurement,
     lloyd,
+    matrix_root,
     measure,
     measure_jacobian,
     measurement_moments,
+    model_derivative,
+    model_jacobian,
     propagate_covariance,
     rk4,
+    rk4_model,
     sigma_points,
     step_for_height,
     to_ground,
@@ -51,8 +63,9 @@ from sprn.kernels.flight import (
 )
 
 __all__ = [
-    "acceleration", "ballistic_predict", "density", "derivative", "gravity", "height", "imm",
-    "innovation_covariance", "jacobian", "joseph_update", "linearised_measurement", "lloyd", "measure",
-    "measure_jacobian", "measurement_moments", "propagate_covariance", "rk4", "sigma_points", "step_for_height",
-    "to_ground", "transition", "white_acceleration_q",
+    "BALLISTIC", "BOOST", "REENTRY", "acceleration", "ballistic_predict", "densities", "density", "derivative",
+    "drag", "gravity", "height", "heights", "imm", "innovation_covariance", "joseph_update",
+    "linearised_measurement", "lloyd", "matrix_root", "measure", "measure_jacobian", "measurement_moments",
+    "model_derivative", "model_jacobian", "propagate_covariance", "rk4", "rk4_model", "sigma_points",
+    "step_for_height", "to_ground", "transition", "white_acceleration_q",
 ]

@@ -21,16 +21,18 @@ import math
 import numpy as np
 from numba import njit
 
+from sprn.kernels.flight import BALLISTIC as BALLISTIC  # the mode kinds, re-exported
+from sprn.kernels.flight import BOOST as BOOST
+from sprn.kernels.flight import REENTRY as REENTRY
 from sprn.kernels.flight import (
-    _rk4_one,
     density,
     height,
     measurement_moments,
+    rk4_model,
+    sigma_points,
     white_acceleration_q,
 )
 
-BOOST, BALLISTIC, REENTRY = 0, 1, 2
-"""Mode kinds: the motion models of :mod:`sprn.tracking.models`."""
 COMMON_DIM = 10
 MAX_DIM = 9
 THRUST0 = 6
@@ -74,10 +76,9 @@ def propagate_points(kind: int, pts: np.ndarray, dt_s: float, params: np.ndarray
     any state is below the top of the air. Thrust (boost) and ``1/beta`` (reentry) are
     constant over the prediction (their random walks enter through the process noise).
     """
-    out = pts.copy()
     if dt_s == 0.0:
-        return out
-    m = out.shape[0]
+        return pts.copy()
+    m = pts.shape[0]
     if kind == BOOST:
         step = params[STEP_BOOST]
     elif kind == BALLISTIC:
@@ -85,21 +86,11 @@ def propagate_points(kind: int, pts: np.ndarray, dt_s: float, params: np.ndarray
     else:
         step = params[STEP_REENTRY]
         for i in range(m):
-            if height(out[i, 0], out[i, 1], out[i, 2]) < params[AIR_TOP]:
+            if height(pts[i, 0], pts[i, 1], pts[i, 2]) < params[AIR_TOP]:
                 step = params[STEP_AIR]
                 break
     n = max(1, math.ceil(abs(dt_s) / step))
-    h = dt_s / n
-    for i in range(m):
-        row = out[i]
-        ib, tx, ty, tz = 0.0, 0.0, 0.0, 0.0
-        if kind == BOOST:
-            tx, ty, tz = row[6], row[7], row[8]
-        elif kind == REENTRY:
-            ib = row[6]
-        for _ in range(n):
-            _rk4_one(row, ib, h, tx, ty, tz)
-    return out
+    return rk4_model(kind, pts, dt_s / n, n)
 
 
 @njit(cache=True)
@@ -146,44 +137,12 @@ def process_noise(kind: int, x: np.ndarray, dt_s: float, params: np.ndarray) -> 
 
 
 @njit(cache=True)
-def sigma_points_any(x: np.ndarray, p: np.ndarray, spread: float) -> np.ndarray:
-    """Sigma points ``[x, x + U_k, x - U_k]`` with ``U' U = spread P``: the Cholesky factor,
-    or, when round-off has made ``P`` indefinite, its eigen-decomposition with the negative
-    eigenvalues clipped (:func:`sprn.tracking.filters.matrix_root`)."""
-    n = x.size
-    a = spread * p
-    ok = True
-    for i in range(n):
-        if not a[i, i] > 0.0:
-            ok = False
-    root: np.ndarray = np.zeros((n, n))
-    if ok:
-        try:
-            root = np.linalg.cholesky(a).T.copy()
-        except Exception:  # noqa: BLE001 (numba raises LinAlgError, caught as Exception)
-            ok = False
-    if not ok:
-        sym = 0.5 * (a + a.T)
-        vals, vecs = np.linalg.eigh(sym)
-        for k in range(n):
-            scale = math.sqrt(max(vals[k], 0.0))
-            for i in range(n):
-                root[k, i] = vecs[i, k] * scale
-    out = np.empty((2 * n + 1, n))
-    out[0] = x
-    for k in range(n):
-        out[1 + k] = x + root[k]
-        out[1 + n + k] = x - root[k]
-    return out
-
-
-@njit(cache=True)
 def ukf_predict(kind: int, x: np.ndarray, p: np.ndarray, dt_s: float, params: np.ndarray, wm: np.ndarray,
                 wc: np.ndarray, spread: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """A mode's unscented prediction: mean, covariance, the moved sigma points and whether
     they still stand for the prediction (the process noise is negligible against every
     predicted variance; :class:`sprn.tracking.filters.UkfAdapter`)."""
-    moved = propagate_points(kind, sigma_points_any(x, p, spread), dt_s, params)
+    moved = propagate_points(kind, sigma_points(x, p, spread), dt_s, params)
     q = process_noise(kind, x, dt_s, params)
     mean = wm @ moved
     dev = moved - mean
@@ -341,7 +300,7 @@ def imm_innovation(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, moved: np.n
         if has_moved[k]:
             sig = moved[k, :n_pts, :d].copy()
         else:
-            sig = sigma_points_any(xs[k, :d].copy(), ps[k, :d, :d].copy(), spread[k])
+            sig = sigma_points(xs[k, :d].copy(), ps[k, :d, :d].copy(), spread[k])
         zk, sk, pk, sik = measurement_moments(rot, origin, sig, xs[k, :d].copy(), wm[k, :n_pts].copy(),
                                               wc[k, :n_pts].copy(), r, with_range_rate)
         z_pred[k] = zk

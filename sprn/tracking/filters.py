@@ -183,12 +183,8 @@ def joseph_update(
 def matrix_root(a: FloatArray) -> FloatArray:
     """``U`` with ``U' U = a`` (its rows are sigma-point offsets): the transposed Cholesky
     factor, or, when round-off has made ``a`` indefinite, the eigen-decomposition with the
-    negative eigenvalues clipped to zero."""
-    try:
-        return np.asarray(np.linalg.cholesky(a).T, dtype=np.float64)
-    except np.linalg.LinAlgError:
-        vals, vecs = np.linalg.eigh(0.5 * (a + a.T))
-        return np.asarray((vecs * np.sqrt(np.clip(vals, 0.0, None))).T, dtype=np.float64)
+    negative eigenvalues clipped to zero (:func:`sprn.kernels.matrix_root`)."""
+    return np.asarray(kernels.matrix_root(np.ascontiguousarray(a, dtype=float)), dtype=np.float64)
 
 
 class UkfAdapter(_Estimate):
@@ -239,17 +235,14 @@ class UkfAdapter(_Estimate):
         self._moved = None
 
     def sigma_points(self, x: FloatArray, p: FloatArray) -> FloatArray:
-        """filterpy's ``MerweScaledSigmaPoints.sigma_points`` in one array operation.
+        """filterpy's ``MerweScaledSigmaPoints.sigma_points`` in one compiled call.
 
-        ``[x, x + U_k, x - U_k]`` with ``U' U = (n + lambda) P``: the same points in
-        the same order (the tests check it), without filterpy's loop over the rows.
+        ``[x, x + U_k, x - U_k]`` with ``U' U = (n + lambda) P`` (:func:`matrix_root`):
+        the same points in the same order (:func:`sprn.kernels.sigma_points`, tested equal
+        to filterpy's), without filterpy's loop over the rows.
         """
-        try:
-            return kernels.sigma_points(np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(p, dtype=float),
-                                        self._spread)
-        except np.linalg.LinAlgError:
-            root = matrix_root(self._spread * p)
-            return np.concatenate([x[None, :], x + root, x - root])
+        return np.asarray(kernels.sigma_points(np.ascontiguousarray(x, dtype=float),
+                                               np.ascontiguousarray(p, dtype=float), self._spread), dtype=float)
 
     def _moments_after(self, dt_s: float) -> tuple[FloatArray, FloatArray, FloatArray | None]:
         """Predicted mean, covariance and, if they still represent it, the moved sigma points.

@@ -45,7 +45,7 @@ from typing import ClassVar, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from sprn import atmosphere, dynamics, kernels
+from sprn import dynamics, kernels
 
 FloatArray = NDArray[np.float64]
 COMMON_DIM = 10
@@ -141,9 +141,8 @@ class BallisticModel:
     def transition(self, x: FloatArray, dt_s: float) -> tuple[FloatArray, FloatArray]:
         """One state propagated by ``dt_s`` and its state-transition matrix (6x6).
 
-        :func:`sprn.dynamics.propagate_with_stm`: RK4 steps of at most ``max_step_s`` for
-        the mean, and for the matrix the product of each step's ``exp(F h)``, ``F`` the
-        Jacobian at the step's midpoint.
+        :func:`sprn.dynamics.propagate_with_stm`: RK4 steps of at most ``max_step_s``,
+        the matrix by the variational equations on the same stages.
         """
         return dynamics.propagate_with_stm(x, dt_s, self.max_step_s)
 
@@ -184,21 +183,14 @@ class BoostModel:
     q_thrust_m2_s5: float = 10.0
     max_step_s: float = 2.0
 
-    def derivative(self, x: FloatArray) -> FloatArray:
-        """``d/dt [r, v, a]`` of states ``(..., 9)``."""
-        x = np.asarray(x, dtype=float)
-        out = np.zeros_like(x)
-        out[..., :6] = dynamics.ballistic_derivative(x[..., :6])
-        out[..., 3:6] += x[..., 6:9]
-        return out
-
     def propagate(self, x: FloatArray, dt_s: float) -> FloatArray:
-        """States ``(..., 9)`` propagated by ``dt_s`` (s), all at once."""
-        return _rk4(self.derivative, x, dt_s, self.max_step_s)
+        """States ``(..., 9)`` propagated by ``dt_s`` (s), all at once (RK4, ``a`` constant)."""
+        return dynamics.propagate_model(kernels.BOOST, x, dt_s, self.max_step_s)
 
     def transition(self, x: FloatArray, dt_s: float) -> tuple[FloatArray, FloatArray]:
-        """One state propagated by ``dt_s`` and its state-transition matrix (9x9)."""
-        return _numerical_transition(self.derivative, x, dt_s, self.max_step_s, 1e-3)
+        """One state propagated by ``dt_s`` and its state-transition matrix (9x9)
+        (:func:`sprn.dynamics.propagate_with_stm`)."""
+        return dynamics.propagate_with_stm(x, dt_s, self.max_step_s, kernels.BOOST, 1e-3)
 
     def process_noise(self, x: FloatArray, dt_s: float) -> FloatArray:
         """Discrete process noise (9x9): the acceleration's random walk plus white acceleration."""
@@ -233,13 +225,6 @@ class ReentryModel:
     max_step_s: float = 5.0
     air_step_s: float = 1.0
 
-    def derivative(self, x: FloatArray) -> FloatArray:
-        """``d/dt [r, v, 1/beta]`` of states ``(..., 7)``."""
-        x = np.asarray(x, dtype=float)
-        out = np.zeros_like(x)
-        out[..., :6] = dynamics.ballistic_derivative(x[..., :6], x[..., 6])
-        return out
-
     def step_s(self, x: FloatArray) -> float:
         """The RK4 step for states ``x``: short once any of them is in the air."""
         low = float(np.min(dynamics.altitude_m(np.asarray(x, dtype=float)[..., :3])))
@@ -252,15 +237,16 @@ class ReentryModel:
         return x
 
     def transition(self, x: FloatArray, dt_s: float) -> tuple[FloatArray, FloatArray]:
-        """One state propagated by ``dt_s`` and its state-transition matrix (7x7)."""
-        return _numerical_transition(self.derivative, x, dt_s, self.step_s(x), 1e-6)
+        """One state propagated by ``dt_s`` and its state-transition matrix (7x7)
+        (:func:`sprn.dynamics.propagate_with_stm`)."""
+        return dynamics.propagate_with_stm(x, dt_s, self.step_s(x), kernels.REENTRY, 1e-6)
 
     def process_noise(self, x: FloatArray, dt_s: float) -> FloatArray:
         """Discrete process noise (7x7): white acceleration plus, in the air, the drag
         parameter's random walk (above it ``1/beta`` is constant: ``C_D`` changes with Mach)."""
         x = np.asarray(x, dtype=float)
         v = x[3:6]
-        rho = float(atmosphere.density(dynamics.altitude_m(x[:3])))
+        rho = float(dynamics.air_density(dynamics.altitude_m(x[:3])))
         sens = -0.5 * rho * float(np.linalg.norm(v)) * v
         in_air = float(dynamics.altitude_m(x[:3])) < AIR_TOP_M
         q = random_walk_parameter_q(dt_s, self.q_inv_beta_m4_kg2_s if in_air else 0.0, sens)
@@ -278,61 +264,6 @@ def _linear_predict(
     x_new, phi = model.transition(np.asarray(x, dtype=float), dt_s)
     q = model.process_noise(x, dt_s)
     return x_new, np.asarray(kernels.propagate_covariance(phi, np.ascontiguousarray(p, dtype=float), q), dtype=float)
-
-
-def _rk4(f: dynamics.Derivative, x: FloatArray, dt_s: float, max_step_s: float) -> FloatArray:
-    """RK4 over ``dt_s`` in equal steps of at most ``max_step_s`` (all states at once)."""
-    x = np.array(x, dtype=float)
-    if dt_s == 0.0:
-        return x
-    n = max(1, int(np.ceil(abs(dt_s) / max_step_s)))
-    for _ in range(n):
-        x = dynamics.rk4_step(f, x, dt_s / n)
-    return x
-
-
-def _with_jacobian(f: dynamics.Derivative, x: FloatArray, param_step: float) -> tuple[FloatArray, FloatArray]:
-    """``f(x)`` and ``df/dx`` at one state, by central differences, all in one vectorised call.
-
-    Steps: 1 m, 1 mm/s and ``param_step`` for the parameters. Gravity is smooth on a 1 m
-    scale and the atmosphere's scale height is 6-8 km, so truncation is below 1e-8 of
-    each partial; the derivative is linear in the parameters, so their partials are exact.
-    """
-    n = x.size
-    steps = np.array([1.0, 1.0, 1.0, 1e-3, 1e-3, 1e-3] + [param_step] * (n - 6))
-    pert = np.eye(n) * steps
-    vals = f(np.concatenate([x[None], x + pert, x - pert]))
-    return vals[0], ((vals[1 : n + 1] - vals[n + 1 :]) / (2.0 * steps[:, None])).T
-
-
-def _numerical_transition(
-    f: dynamics.Derivative, x: FloatArray, dt_s: float, max_step_s: float, param_step: float
-) -> tuple[FloatArray, FloatArray]:
-    """Propagate one state and its transition matrix with RK4 on the variational equations.
-
-    ``dPhi/dt = F(x(t)) Phi`` integrated with the same four stages as the state, so the
-    transition matrix is that of the RK4 map itself, to the accuracy of the central
-    differences: the drag parameter's column, whose integrand grows as fast as the air
-    thickens on the way down, needs it (a Jacobian held at mid-step is 4 % off at 60 km).
-    """
-    x = np.array(x, dtype=float)
-    phi = np.eye(x.size)
-    if dt_s == 0.0:
-        return x, phi
-    n = max(1, int(np.ceil(abs(dt_s) / max_step_s)))
-    h = dt_s / n
-    for _ in range(n):
-        k1, j1 = _with_jacobian(f, x, param_step)
-        m1 = j1 @ phi
-        k2, j2 = _with_jacobian(f, x + 0.5 * h * k1, param_step)
-        m2 = j2 @ (phi + 0.5 * h * m1)
-        k3, j3 = _with_jacobian(f, x + 0.5 * h * k2, param_step)
-        m3 = j3 @ (phi + 0.5 * h * m2)
-        k4, j4 = _with_jacobian(f, x + h * k3, param_step)
-        m4 = j4 @ (phi + h * m3)
-        x = x + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-        phi = phi + h / 6.0 * (m1 + 2.0 * m2 + 2.0 * m3 + m4)
-    return x, phi
 
 
 MODELS: dict[str, type[BallisticModel | BoostModel | ReentryModel]] = {

@@ -201,7 +201,7 @@ def _fall(x0, inv_beta, t0, step=0.05):
     times, states = [t0], [x0]
     x, t = x0, t0
     while dynamics.altitude_m(x[:3]) > 0.0:
-        x = dynamics.rk4_step(lambda s: dynamics.ballistic_derivative(s, inv_beta), x, step)
+        x = dynamics.propagate(x, step, inv_beta, max_step_s=step)
         t += step
         times.append(t)
         states.append(x)
