@@ -287,23 +287,8 @@ class Tracker:
         self._filter.predict(dt_s)
         self._t_s = det.t_s
         used = self._usable(det, site)
-        inn = self._filter.innovation(used.z, site, used.covariance)
+        inn, widened = self._monitored_innovation(used, site, dt_s)
         nis = inn.nis
-        widened = self._q_extra
-        if widened > 0.0:
-            self._filter.widen(widened, dt_s)
-            inn = self._filter.innovation(used.z, site, used.covariance)
-            nis = inn.nis
-            if nis < inn.y.size:  # below its mean: evidence that the added noise is more than needed
-                self._q_extra *= MISMATCH_EASING
-                if self._q_extra < self.config.q_m2_s3:  # below the model's own noise: done
-                    self._q_extra = 0.0
-        if self._surprised(nis, int(inn.y.size)):
-            more = self._widen(inn, used, site, dt_s)
-            if more > 0.0:
-                inn = self._filter.innovation(used.z, site, used.covariance)
-                nis = inn.nis
-                widened = self._q_extra = widened + more
         if nis > gate_threshold(self.config.gate_probability, int(inn.y.size)):
             self.rejected.append(det)
             self._misses.append(det)
@@ -316,6 +301,27 @@ class Tracker:
         est = self._estimate(det, nis, inn, widened)
         self.history.append(est)
         return est
+
+    def _monitored_innovation(self, det: Detection, site: Site,
+                              dt_s: float) -> tuple[Innovation | MixtureInnovation | ImmInnovation, float]:
+        """The report's innovation after the mismatch monitor's widening (see the class
+        notes), and the white acceleration density added to this prediction (0: none)."""
+        assert self._filter is not None
+        inn = self._filter.innovation(det.z, site, det.covariance)
+        widened = self._q_extra
+        if widened > 0.0:  # the widening held from earlier updates
+            self._filter.widen(widened, dt_s)
+            inn = self._filter.innovation(det.z, site, det.covariance)
+            if inn.nis < inn.y.size:  # below its mean: evidence that the added noise is more than needed
+                self._q_extra *= MISMATCH_EASING
+                if self._q_extra < self.config.q_m2_s3:  # below the model's own noise: done
+                    self._q_extra = 0.0
+        if self._surprised(inn.nis, int(inn.y.size)):
+            more = self._widen(inn, det, site, dt_s)
+            if more > 0.0:
+                inn = self._filter.innovation(det.z, site, det.covariance)
+                widened = self._q_extra = widened + more
+        return inn, widened
 
     def _follow_phase(self) -> None:
         """Move a single-model filter configured on the ballistic model to the phase's model
