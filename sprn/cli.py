@@ -146,6 +146,29 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from sprn import scenario
+
+    paths = args.scenarios or None
+    if paths is not None:
+        for p in paths:
+            scenario.load(p)  # first: a bad file is rejected before the numerics load
+    from sprn import report, validation
+
+    if paths is None:
+        paths = validation.real_flights(args.dir)
+        if not paths:
+            raise SprnError(f"{args.dir}: no scenario file with a [reported] table")
+    text = validation.document(validation.check_files(paths))
+    out = Path(args.out)
+    report.write_atomic(out.parent, {out.name: text})
+    print(text, end="")
+    print(f"\nwrote {out}")
+    return 0
+
+
 def _latlon(text: str) -> tuple[float, float]:
     try:
         lat, lon = (float(v) for v in text.split(","))
@@ -305,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     trk.add_argument("--beta", type=float, help="the RV's ballistic coefficient (kg/m^2) for the impact predictions, if "
                      f"known (default: unknown, 1/beta = {RV_INV_BETA_M2_KG:g} +/- {RV_SIGMA_INV_BETA_M2_KG:g} m^2/kg)")
     trk.set_defaults(func=_cmd_track)
+
+    val = sub.add_parser("validate", help="run the real-flight scenarios; their figures beside the public ones")
+    val.add_argument("scenarios", nargs="*", help="scenario files with a [reported] table (default: every one in --dir)")
+    val.add_argument("--dir", default="scenarios", help="where to find them (default scenarios)")
+    val.add_argument("--out", default="docs/validation.md", help="Markdown file to write (default docs/validation.md)")
+    val.set_defaults(func=_cmd_validate)
 
     fly = sub.add_parser("fly", help="fly one shot and print its time line (no radars)")
     fly.add_argument("--missile", required=True, help="catalogue key, e.g. hwasong-12")

@@ -79,7 +79,36 @@ class Scenario:
     assumed_beta_kg_m2: float | None
     report_cities: tuple[str, ...] = REPORT_CITIES
     sweep: Sweep | None = None
+    reported: Reported | None = None
     tables: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reported:
+    """A real flight's public figures (a scenario's ``[reported]`` table), each with its source.
+
+    ``apogee_km``, ``range_km`` and ``flight_time_s`` are what the cited sources published
+    (``*_source`` names each). Where an impact area was published as a distance and bearing
+    from a landmark (e.g. Japan's Ministry of Defense: "about 1,180 km east of Cape Erimo"),
+    ``impact_from`` names the landmark at ``impact_from_lat_deg``, ``impact_from_lon_deg``
+    and the area lies ``impact_distance_km`` away on the geodesic of ``impact_bearing_deg``
+    (clockwise from north), as published in ``impact_source``. ``note`` records where
+    sources disagree.
+    """
+
+    apogee_km: float
+    apogee_source: str
+    range_km: float
+    range_source: str
+    flight_time_s: float
+    flight_time_source: str
+    impact_from: str | None = None
+    impact_from_lat_deg: float | None = None
+    impact_from_lon_deg: float | None = None
+    impact_bearing_deg: float | None = None
+    impact_distance_km: float | None = None
+    impact_source: str | None = None
+    note: str = ""
 
 
 class _Reader:
@@ -211,7 +240,7 @@ def load(path: str | Path) -> Scenario:
 
 _TOP_KEYS = {
     "name", "description", "epoch", "seed", "missile", "network", "tracker", "links", "command_centre", "threat",
-    "outputs", "sweep",
+    "outputs", "sweep", "reported",
 }
 
 
@@ -242,6 +271,7 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>", *, label: str
     rd.only(outputs, {"dir", "cities"}, "outputs.")
     out_dir = rd.string(outputs, "dir", "outputs.", default=f"out/{Path(source).stem}")
     cities = _cities(rd, outputs)
+    reported = _reported(rd, rd.table(data, "reported")) if "reported" in data else None
     scenario = Scenario(
         path=source,
         name=name,
@@ -254,6 +284,7 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>", *, label: str
         out_dir=out_dir,
         assumed_beta_kg_m2=beta,
         report_cities=cities,
+        reported=reported,
         tables=copy.deepcopy(dict(data)),
     )
     if "sweep" not in data:
@@ -277,6 +308,41 @@ def _cities(rd: _Reader, outputs: Mapping[str, Any]) -> tuple[str, ...]:
     if dup:
         raise rd.fail("outputs.cities", value, f"each city once ({dup[0]!r} twice)")
     return names
+
+
+_IMPACT_KEYS = ("impact_from", "impact_from_lat_deg", "impact_from_lon_deg", "impact_bearing_deg",
+                "impact_distance_km", "impact_source")
+
+
+def _reported(rd: _Reader, table: Mapping[str, Any]) -> Reported:
+    """``[reported]``: a real flight's public apogee, range and flight time, each with its source,
+    and optionally the published impact area (all six ``impact_*`` keys, or none)."""
+    path = "reported."
+    rd.only(table, {f.name for f in dataclasses.fields(Reported)}, path)
+    impact: dict[str, Any] = {}
+    given = [k for k in _IMPACT_KEYS if k in table]
+    if given and len(given) != len(_IMPACT_KEYS):
+        missing = next(k for k in _IMPACT_KEYS if k not in table)
+        raise rd.fail(f"{path}{missing}", None, "all of " + ", ".join(_IMPACT_KEYS) + " with an impact area, or none")
+    if given:
+        impact = {
+            "impact_from": rd.string(table, "impact_from", path),
+            "impact_from_lat_deg": rd.number(table, "impact_from_lat_deg", path, lo=-90.0, hi=90.0),
+            "impact_from_lon_deg": rd.number(table, "impact_from_lon_deg", path, lo=-180.0, hi=360.0),
+            "impact_bearing_deg": rd.number(table, "impact_bearing_deg", path, lo=-360.0, hi=360.0),
+            "impact_distance_km": rd.number(table, "impact_distance_km", path, lo=0.0, hi=20037.0),
+            "impact_source": rd.string(table, "impact_source", path),
+        }
+    return Reported(
+        apogee_km=rd.number(table, "apogee_km", path, positive=True),
+        apogee_source=rd.string(table, "apogee_source", path),
+        range_km=rd.number(table, "range_km", path, positive=True, hi=20037.0),
+        range_source=rd.string(table, "range_source", path),
+        flight_time_s=rd.number(table, "flight_time_s", path, positive=True),
+        flight_time_source=rd.string(table, "flight_time_source", path),
+        note=rd.string(table, "note", path, default=""),
+        **impact,
+    )
 
 
 def _sweep(rd: _Reader, table: Mapping[str, Any]) -> Sweep:
