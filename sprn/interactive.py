@@ -286,13 +286,18 @@ def interactive_figure(result: RunResult) -> go.Figure:
     return fig
 
 
-def _camera_eye(result: RunResult) -> dict[str, float]:
-    """Look at the engagement from above its middle."""
+def _camera(result: RunResult) -> dict[str, dict[str, float]]:
+    """Look at the engagement's middle from above and to the south, so heights show."""
     truth = result.truth
-    mid = _ecef_km(np.array([0.5 * (truth.launch_lat_deg + truth.impact_lat_deg)]),
-                   np.array([0.5 * (truth.launch_lon_deg + truth.impact_lon_deg)]), 0.0)[0]
-    u = mid / np.linalg.norm(mid)
-    return {"x": float(0.8 * u[0]), "y": float(0.8 * u[1]), "z": float(0.8 * u[2])}
+    lat = np.radians(0.5 * (truth.launch_lat_deg + truth.impact_lat_deg))
+    lon = np.radians(0.5 * (truth.launch_lon_deg + truth.impact_lon_deg))
+    up = np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+    north = np.array([-np.sin(lat) * np.cos(lon), -np.sin(lat) * np.sin(lon), np.cos(lat)])
+    centre = 0.38 * up  # the scene's units: its cube is 1 wide (the surface is at ~0.36)
+    eye = centre + 0.35 * up - 0.3 * north
+    return {"eye": {"x": float(eye[0]), "y": float(eye[1]), "z": float(eye[2])},
+            "center": {"x": float(centre[0]), "y": float(centre[1]), "z": float(centre[2])},
+            "up": {"x": float(up[0]), "y": float(up[1]), "z": float(up[2])}}
 
 
 def _layout(fig: go.Figure, result: RunResult, all_steps: list[Step], rows: list[str], title: str) -> None:
@@ -305,7 +310,7 @@ def _layout(fig: go.Figure, result: RunResult, all_steps: list[Step], rows: list
         title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 13}},
         height=820, margin={"l": 10, "r": 10, "t": 60, "b": 110},
         scene={"domain": {"x": [0.0, 0.62], "y": [0.0, 1.0]}, "xaxis": axis, "yaxis": axis, "zaxis": axis,
-               "aspectmode": "cube", "camera": {"eye": _camera_eye(result), "up": {"x": 0, "y": 0, "z": 1}},
+               "aspectmode": "cube", "camera": _camera(result),
                "bgcolor": "white"},
         xaxis={"domain": [0.72, 1.0], "title": {"text": "t (s after launch)"}, "anchor": "y",
                "range": [0.0, result.truth.t_impact_s]},
