@@ -280,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output directory (default: the scenario's outputs.dir)")
     run.add_argument("--seed", type=int, help="random seed (default: the scenario's seed)")
     run.add_argument("--plots", action="store_true", help="also write the figures (PNG) beside results.json")
-    run.add_argument("--czml", metavar="FILE.czml", help="also write the run as CZML (CesiumJS, STK)")
+    run.add_argument("--czml", metavar="FILE.czml", help="also write the run as CZML (CesiumJS)")
     run.add_argument("--kml", metavar="FILE.kml", help="also write the run as KML (Google Earth)")
     run.set_defaults(func=_cmd_run)
 

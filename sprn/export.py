@@ -1,4 +1,4 @@
-"""A run for the globe tools analysts use: CZML (CesiumJS, STK) and KML (Google Earth).
+"""A run for the globe tools analysts use: CZML (CesiumJS) and KML (Google Earth).
 
 :func:`czml_document` builds the run as a :class:`czml3.Document` (validated by czml3's
 model classes as it is built) and :func:`czml_text` as text; :func:`kml_text` writes KML
