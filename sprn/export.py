@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.colors import to_rgba
@@ -254,10 +254,10 @@ def _kml_colour(colour: str, alpha: float = 1.0) -> str:
     return f"{a:02x}{b:02x}{g:02x}{r:02x}"
 
 
-def _kml_flight(folder: object, name: str, s: Sampled, colour: str, width: float) -> None:
+def _kml_flight(folder: Any, name: str, s: Sampled, colour: str, width: float) -> None:
+    """A flight's ground track (clamped to the ground) and 3D trajectory (absolute altitude) in a KML folder."""
     import simplekml
 
-    assert isinstance(folder, simplekml.Folder)
     ground = folder.newlinestring(name=f"{name}: ground track", coords=_kml_coords(s.lon_deg, s.lat_deg))
     ground.altitudemode = simplekml.AltitudeMode.clamptoground
     ground.tessellate = 1
@@ -269,11 +269,9 @@ def _kml_flight(folder: object, name: str, s: Sampled, colour: str, width: float
     flight.style.linestyle.width = width
 
 
-def _kml_ellipse(folder: object, result: RunResult, name: str, est: GroundEllipse, colour: str,
+def _kml_ellipse(folder: Any, result: RunResult, name: str, est: GroundEllipse, colour: str,
                  span: tuple[float, float] | None, description: str) -> None:
-    import simplekml
-
-    assert isinstance(folder, simplekml.Folder)
+    """A 95 % ground ellipse as a KML polygon, shown over ``span`` (s after launch) if given."""
     lon, lat = ellipse_lonlat(est)
     poly = folder.newpolygon(name=name, description=description, outerboundaryis=_kml_coords(lon, lat))
     poly.tessellate = 1
