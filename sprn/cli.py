@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sprn.errors import SprnError
 from sprn.tracking.config import (
@@ -17,6 +19,9 @@ from sprn.tracking.config import (
     RV_INV_BETA_M2_KG,
     RV_SIGMA_INV_BETA_M2_KG,
 )
+
+if TYPE_CHECKING:
+    from sprn.engagement import RunResult
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -31,11 +36,29 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from sprn import plot
 
         files.update(plot.plot_files(result))
+    globe = _globe_files(result, args.czml, args.kml)  # built before anything is written
     out_dir = args.out or scen.out_dir
     report.write_atomic(out_dir, files)
+    for directory, named in globe.items():
+        report.write_atomic(directory, named)
     print(report.summary_text(result))
     print(f"\nwrote {', '.join(files)} to {out_dir}/")
+    for directory, named in globe.items():
+        print(f"wrote {', '.join(str(Path(directory) / name) for name in named)}")
     return 0
+
+
+def _globe_files(result: RunResult, czml: str | None, kml: str | None) -> dict[str, dict[str, str]]:
+    """The ``--czml`` and ``--kml`` files, by directory then file name."""
+    if czml is None and kml is None:
+        return {}
+    from sprn import export
+
+    out: dict[str, dict[str, str]] = {}
+    for path, make in ((czml, export.czml_text), (kml, export.kml_text)):
+        if path is not None:
+            out.setdefault(str(Path(path).parent), {})[Path(path).name] = make(result)
+    return out
 
 
 def _workers(args: argparse.Namespace, runs: int) -> int | None:
@@ -66,7 +89,6 @@ def _cmd_mc(args: argparse.Namespace) -> int:
 
 def _cmd_mc_combine(args: argparse.Namespace) -> int:
     import json
-    from pathlib import Path
 
     from sprn import montecarlo, report
 
@@ -92,7 +114,6 @@ def _cmd_mc_combine(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from sprn import montecarlo, report, scenario
 
@@ -131,8 +152,6 @@ def _cmd_track(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from sprn import scenario
 
     scen = scenario.load(args.scenario)
@@ -266,7 +285,6 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         content = plot.coverage_png(sites, lat, lon, mask, title=f"{args.preset}: coverage at {args.altitude_km:g} km")
     else:
         raise SprnError(f"--out {out!r}: expected a file name ending in .png, .csv or .json")
-    from pathlib import Path
 
     path = Path(out)
     report.write_atomic(path.parent if str(path.parent) else ".", {path.name: content})
@@ -285,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="output directory (default: the scenario's outputs.dir)")
     run.add_argument("--seed", type=int, help="random seed (default: the scenario's seed)")
     run.add_argument("--plots", action="store_true", help="also write the figures (PNG) beside results.json")
+    run.add_argument("--czml", metavar="FILE.czml", help="also write the run as CZML (CesiumJS)")
+    run.add_argument("--kml", metavar="FILE.kml", help="also write the run as KML (Google Earth)")
     run.set_defaults(func=_cmd_run)
 
     rep = sub.add_parser("report", help="run a scenario and write one self-contained HTML page")

@@ -1,7 +1,9 @@
 """A run as one self-contained HTML page: summary, time line, tables and figures.
 
-The figures are embedded as base64 PNG ``data:`` URIs and the style sheet is inline, so
-the page needs no other file and no network; it opens in any browser and can be mailed.
+The figures are embedded as base64 PNG ``data:`` URIs, the style sheet is inline and the
+interactive view (:mod:`sprn.interactive`: a 3D globe and a per-site time line with a time
+slider) carries plotly's JavaScript inside the page, so the page needs no other file and no
+network; it opens in any browser and can be mailed.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sprn import plot, report
+from sprn import interactive, plot, report
 from sprn.engagement import RunResult, site_summary
 
 STYLE = """
@@ -29,6 +31,7 @@ figcaption { color: #555; font-size: 0.9em; }
 .cards { display: flex; flex-wrap: wrap; gap: 1em; margin: 1em 0; }
 .card { background: #f5f7fa; border-radius: 6px; padding: 0.6em 1em; min-width: 11em; }
 .card b { display: block; font-size: 1.3em; }
+.view { margin: 0.5em 0 1.5em; }
 """
 
 CAPTIONS = {
@@ -128,14 +131,21 @@ def _figures(figures: Mapping[str, bytes]) -> str:
     return "\n".join(parts)
 
 
-def html_report(result: RunResult, figures: Mapping[str, bytes] | None = None) -> str:
+def html_report(result: RunResult, figures: Mapping[str, bytes] | None = None, view: bool = True) -> str:
     """One self-contained HTML page for a run.
 
-    Key figures, the text summary of :func:`sprn.report.summary_text`, the time line,
-    the sites that looked at the target, every impact prediction, and the figures of
+    Key figures, the interactive view of :func:`sprn.interactive.interactive_html` (unless
+    ``view`` is false), the text summary of :func:`sprn.report.summary_text`, the time
+    line, the sites that looked at the target, every impact prediction, and the figures of
     :func:`sprn.plot.plot_files` (pass ``figures`` to reuse PNGs already rendered).
     """
     figures = plot.plot_files(result) if figures is None else figures
+    view_html = ""
+    if view:
+        view_html = ("<h2>Interactive view</h2>\n<p class=\"meta\">Drag to rotate the globe, scroll to zoom; the "
+                     "slider shows what the command centre knew at each moment (track so far, latest impact "
+                     "prediction with its 95 % ellipse, launch-point estimate, warning).</p>\n"
+                     f"<div class=\"view\">{interactive.interactive_html(result)}</div>")
     scen = result.scenario
     title = html.escape(scen.name)
     return f"""<!DOCTYPE html>
@@ -151,6 +161,7 @@ def html_report(result: RunResult, figures: Mapping[str, bytes] | None = None) -
 <p class="meta">scenario {html.escape(str(scen.path))} &middot; epoch {html.escape(scen.epoch.isoformat())} &middot;
 seed {result.seed} &middot; filter {html.escape(scen.tracker.filter)}</p>
 {_cards(result)}
+{view_html}
 <h2>Time line</h2>
 {_timeline_table(result)}
 <h2>Radar sites</h2>
@@ -161,7 +172,7 @@ seed {result.seed} &middot; filter {html.escape(scen.tracker.filter)}</p>
 {_figures(figures)}
 <h2>Summary</h2>
 <pre>{html.escape(report.summary_text(result))}</pre>
-<p class="meta">Made by sprn. Coastlines and borders: Natural Earth (public domain).</p>
+<p class="meta">Made by sprn. Coastlines and borders: Natural Earth (public domain). Interactive view: plotly.js (MIT licence), embedded.</p>
 </body>
 </html>
 """

@@ -383,7 +383,7 @@ def engagement_map(
     tr = result.truth
     rv, booster = sample_truth(result), sample_booster(result)
     bbox = extent or _main_bbox(result, rv, booster)
-    alt_m = _coverage_altitude_m(result, coverage_alt_km)
+    alt_m = coverage_altitude_m(result, coverage_alt_km)
     defended = result.scenario.sim.threat.territory
     _draw_land(ax, bbox, defended)
     handles: list[Line2D | Patch] = []
@@ -428,7 +428,7 @@ def engagement_map(
     return fig
 
 
-def _coverage_altitude_m(result: RunResult, coverage_alt_km: float | None) -> float:
+def coverage_altitude_m(result: RunResult, coverage_alt_km: float | None) -> float:
     """The altitude (m) of the coverage drawn: as asked, else the target's at first detection."""
     if coverage_alt_km is not None:
         return coverage_alt_km * 1000.0
