@@ -149,7 +149,8 @@ def _spans(spans: Sequence[tuple[float, float]]) -> str:
 
 
 def _pct(sim: float, rep: float) -> str:
-    return f"{100.0 * (sim - rep) / rep:+.1f} %"
+    pct = round(100.0 * (sim - rep) / rep, 1) + 0.0  # + 0.0: no "-0.0" from a difference in the last bits
+    return f"{pct:+.1f} %"
 
 
 def figures_table(checks: Sequence[FlightCheck]) -> str:
