@@ -240,7 +240,7 @@ def czml_document(result: RunResult) -> czml3.Document:
 
 def czml_text(result: RunResult) -> str:
     """The CZML document as JSON text."""
-    return czml_document(result).dumps() + "\n"
+    return str(czml_document(result).dumps()) + "\n"
 
 
 def _kml_coords(lon: np.ndarray, lat: np.ndarray, alt_m: np.ndarray | float = 0.0) -> list[tuple[float, float, float]]:
