@@ -298,3 +298,62 @@ def test_config_fields_are_scalars_for_scenario_files():
     # float or str; every field must be one of those.
     for f in dataclasses.fields(TrackerConfig):
         assert str(f.type) in {"str", "int", "float", "bool"}, f.name
+
+
+# --- the mismatch monitor and the phases of single-model filters (issue 14) ---------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_widening_q_brings_the_nis_to_its_dimension(seed):
+    from sprn import kernels
+    from sprn.tracking.tracker import widening_q
+
+    rng = np.random.default_rng(seed)
+    h = rng.standard_normal((3, 6))
+    a = rng.standard_normal((3, 3))
+    s = a @ a.T + 3.0 * np.eye(3)
+    q_unit = kernels.white_acceleration_q(2.0, 1.0)
+    y = rng.standard_normal(3) * 30.0  # far outside S: NIS of order 300
+    q = widening_q(y, s, h, q_unit, q_max=1e12, gate=1e9)
+    widened = s + q * h @ q_unit @ h.T
+    assert float(y @ np.linalg.solve(widened, y)) == pytest.approx(3.0, rel=1e-6)
+    small = np.linalg.cholesky(s) @ np.full(3, 0.5)  # NIS 0.75: nothing to widen
+    assert widening_q(small, s, h, q_unit, q_max=1e12, gate=1e9) == 0.0
+    # Too big for q_max: widened to q_max if that brings it inside the gate, else not at all.
+    assert widening_q(y, s, h, q_unit, q_max=q / 10.0, gate=1e9) == q / 10.0
+    assert widening_q(y, s, h, q_unit, q_max=q / 10.0, gate=3.5) == 0.0
+
+
+def test_a_lone_outlier_is_gated_not_absorbed():
+    rng = np.random.default_rng(11)
+    tk = Tracker(sites=SITES, config=TrackerConfig(filter="ekf", init_min_dt_s=10.0))
+    reports = _reports(rng)
+    for det, _ in reports[:40]:
+        tk.update(det)
+    det = reports[40][0]
+    far = Detection(t_s=det.t_s, site=det.site, z=det.z + np.array([5e3, 0.0, 0.0, 0.0])[: det.z.size],
+                    sigma=det.sigma)
+    assert tk.update(far) is None and tk.rejected == [far]
+    for det, _ in reports[41:]:
+        tk.update(det)
+    assert not tk.widened and not tk.deleted_s
+
+
+def test_phase_model_follows_height_and_climb():
+    from sprn.tracking.filters import EkfAdapter
+    from sprn.tracking.tracker import phase_model
+
+    cfg = TrackerConfig(filter="ekf")
+    lat, lon = np.radians(40.0), np.radians(125.0)
+    up = geo.enu_rotation(lat, lon).T @ np.array([0.0, 0.0, 1.0])
+    low, high = geo.lla_to_ecef(lat, lon, 50e3), geo.lla_to_ecef(lat, lon, 400e3)
+    p6 = np.eye(6)
+    climbing = EkfAdapter(np.concatenate([low, 2000.0 * up]), p6, cfg.motion_model("ballistic"))
+    falling = EkfAdapter(np.concatenate([low, -2000.0 * up]), p6, cfg.motion_model("ballistic"))
+    coasting = EkfAdapter(np.concatenate([high, 2000.0 * up]), p6, cfg.motion_model("ballistic"))
+    assert phase_model(climbing) == "boost" and phase_model(falling) == "reentry"
+    assert phase_model(coasting) is None
+    p9 = np.diag([1.0] * 6 + [4.0] * 3)  # thrust sigma 2 m/s^2 per axis
+    burnt_out = EkfAdapter(np.concatenate([high, 2000.0 * up, [0.5, -0.5, 1.0]]), p9, cfg.motion_model("boost"))
+    thrusting = EkfAdapter(np.concatenate([high, 2000.0 * up, [30.0, 0.0, 0.0]]), p9, cfg.motion_model("boost"))
+    assert phase_model(burnt_out) == "ballistic" and phase_model(thrusting) is None
