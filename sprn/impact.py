@@ -9,13 +9,14 @@ local horizontal plane gives the ground ellipse; the semi-axes for probability `
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sprn import dynamics, geo, kernels
-from sprn.territory import Territory, distance_to_territory_km, p_on_territory
+from sprn.territory import Territory, p_on_territory
 
 FloatArray = NDArray[np.float64]
 MAX_FLIGHT_S = 7200.0
@@ -152,15 +153,14 @@ def ground_samples(pred: ImpactPrediction, rng: np.random.Generator, n: int = TE
     return np.degrees(lat), np.degrees(lon)
 
 
-def territory_figures(
-    pred: ImpactPrediction, territory: Territory, rng: np.random.Generator
-) -> tuple[float, float]:
-    """Probability that the impact is on ``territory``'s land, and the predicted point's distance to it (km).
+def territory_probabilities(
+    pred: ImpactPrediction, territories: Sequence[Territory], rng: np.random.Generator
+) -> tuple[float, ...]:
+    """Probabilities that the impact is on each territory's land, from one sample.
 
-    The probability integrates the prediction's ground Gaussian (mean and 95 % ellipse) by
-    sampling it with ``rng`` (:data:`TERRITORY_SAMPLES` draws: a standard error of at most
-    2.5 %, far less near 0 or 1).
+    Each integrates the prediction's ground Gaussian (mean and 95 % ellipse) by sampling it
+    with ``rng`` (:data:`TERRITORY_SAMPLES` draws: a standard error of at most 2.5 %, far
+    less near 0 or 1); the same draws serve every territory.
     """
     lat, lon = ground_samples(pred, rng)
-    p = p_on_territory(territory, lat, lon)
-    return float(p), float(distance_to_territory_km(territory, pred.lat_deg, pred.lon_deg))
+    return tuple(float(p_on_territory(t, lat, lon)) for t in territories)

@@ -127,27 +127,35 @@ def territory_rows(result: RunResult) -> list[dict[str, Any]]:
     probability of landing on it (the truth: 0 or 1; a prediction: the simulation's
     assessment of it)."""
     truth, scen = result.truth, result.scenario
-    terr = scen.sim.threat.territory
-    points: list[tuple[str, float, float, float | None]] = [
+    terrs = _reported_territories(result)
+    points: list[tuple[str, float, float, tuple[float, ...] | None]] = [
         ("truth", truth.impact_lat_deg, truth.impact_lon_deg, None)
     ]
     for after in scen.sim.checkpoints_s:
         found = result.assessment_at(after)
         if found is not None:
-            pred = found[0].prediction
-            points.append((f"+{after:g} s", pred.lat_deg, pred.lon_deg, found[0].p_territory))
+            a = found[0]
+            assessed = ((a.p_territory,) if scen.sim.threat.territory is not None else ()) + a.p_report
+            points.append((f"+{after:g} s", a.prediction.lat_deg, a.prediction.lon_deg, assessed))
     rows: list[dict[str, Any]] = []
     for label, lat, lon, p_assessed in points:
         row: dict[str, Any] = {"when": label, "lat_deg": lat, "lon_deg": lon}
         for name, km in distance_to_cities_km(lat, lon, scen.report_cities).items():
             row[f"dist_to_{key_name(name)}_km"] = km
-        if terr is not None:
+        for k, terr in enumerate(terrs):
             key = key_name(terr.name)
             row[f"dist_to_{key}_km"] = float(distance_to_territory_km(terr, lat, lon))
             row[f"p_{key}"] = (float(on_territory(terr, np.array([lat]), np.array([lon]))[0])
-                               if p_assessed is None else p_assessed)
+                               if p_assessed is None else p_assessed[k])
         rows.append(row)
     return rows
+
+
+def _reported_territories(result: RunResult) -> list[Any]:
+    """The threat territory (if any), then the rule's report territories: the columns of
+    :func:`territory_rows`, in the order of each assessment's probabilities."""
+    rule = result.scenario.sim.threat
+    return ([rule.territory] if rule.territory is not None else []) + list(rule.report_territories)
 
 
 def warning_dict(result: RunResult) -> dict[str, Any]:
@@ -215,17 +223,17 @@ def summary_text(result: RunResult) -> str:
         lines.append(f"  warning time for {warn['territory']}: " + ("no warning issued" if wt is None else f"{wt:.0f} s"))
     lines += ["", "Where it lands (distances in km; probability of landing on the country's land)"]
     cities = result.scenario.report_cities
-    terr = result.scenario.sim.threat.territory
+    terrs = _reported_territories(result)
     width = [max(len(c) + 2, 8) for c in cities]
     header = f"  {'':<10}" + "".join(f"{c:>{w}}" for c, w in zip(cities, width))
-    if terr is not None:
+    for terr in terrs:
         header += f"{terr.name:>{len(terr.name) + 2}}{f'P({terr.name})':>{len(terr.name) + 5}}"
     lines.append(header)
     for row in territory_rows(result):
         line = f"  {row['when']:<10}" + "".join(
             f"{row[f'dist_to_{key_name(c)}_km']:>{w}.0f}" for c, w in zip(cities, width)
         )
-        if terr is not None:
+        for terr in terrs:
             key = key_name(terr.name)
             line += f"{row[f'dist_to_{key}_km']:>{len(terr.name) + 2}.0f}{row[f'p_{key}']:>{len(terr.name) + 5}.4f}"
         lines.append(line)

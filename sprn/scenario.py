@@ -33,6 +33,7 @@ from sprn.trajectory import Shot
 if TYPE_CHECKING:  # the radar and simulation records; their modules are imported where they are built
     from sprn.radar.site import Site
     from sprn.sim import Link, SimConfig
+    from sprn.territory import Territory
 
 _MISSING = object()
 
@@ -294,6 +295,16 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>", *, label: str
         for value in values:
             apply_point(scenario, {key: value}, f"{rd.source}: sweep.grid")
     return dataclasses.replace(scenario, sweep=sweep)
+
+
+def _report_territories(rd: _Reader, threat: Mapping[str, Any]) -> tuple[Territory, ...]:
+    """``[threat] report_territories``: countries assessed and reported beside the threat territory."""
+    value = threat.get("report_territories", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise rd.fail("threat.report_territories", value, "a list of country names, e.g. [\"Japan\"]")
+    if len(set(value)) != len(value) or threat.get("territory") in value:
+        raise rd.fail("threat.report_territories", value, "each country once, and not the threat territory itself")
+    return tuple(territory(v, source=f"{rd.source}: threat.report_territories") for v in value)
 
 
 def _cities(rd: _Reader, outputs: Mapping[str, Any]) -> tuple[str, ...]:
@@ -558,7 +569,7 @@ def _sim(
         },
         "command_centre.",
     )
-    rd.only(threat, {"territory", "p_threshold", "alert_distance_km"}, "threat.")
+    rd.only(threat, {"territory", "p_threshold", "alert_distance_km", "report_territories"}, "threat.")
     base = SimConfig()
     link = _link(rd, links, "links.", base.link)
     per_site = rd.table(links, "sites", "links.")
@@ -595,6 +606,7 @@ def _sim(
             territory=terr,
             p_threshold=rd.number(threat, "p_threshold", "threat.", default=0.05, positive=True, hi=1.0),
             alert_distance_km=rd.number(threat, "alert_distance_km", "threat.", default=0.0, lo=0.0),
+            report_territories=_report_territories(rd, threat),
         ),
     )
     return config, beta

@@ -35,14 +35,14 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from sprn.impact import ImpactPrediction, predict_impact, territory_figures
+from sprn.impact import ImpactPrediction, predict_impact, territory_probabilities
 from sprn.radar.coverage import visible
 from sprn.radar.detection import dwell_at, dwell_geometry, radar_snr
 from sprn.radar.measurement import Detection, noisy_measurement
 from sprn.radar.network import rcs_model
 from sprn.radar.site import Site
 from sprn.streams import KeyedStreams
-from sprn.territory import Territory
+from sprn.territory import Territory, distance_to_territory_km
 from sprn.tracking.config import (
     RV_INV_BETA_M2_KG,
     RV_SIGMA_INV_BETA_M2_KG,
@@ -81,11 +81,14 @@ class Threat:
     A warning is issued at the first assessment whose impact distribution puts at least
     ``p_threshold`` of its mass on ``territory``'s land, or whose predicted point is
     within ``alert_distance_km`` of it (0 turns the distance rule off).
+    ``report_territories`` are assessed too, from the same samples, and reported beside
+    it; they never trigger a warning.
     """
 
     territory: Territory | None = None
     p_threshold: float = 0.05
     alert_distance_km: float = 0.0
+    report_territories: tuple[Territory, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,12 +140,14 @@ class Event:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Assessment:
-    """An impact prediction and what it means for the defended territory."""
+    """An impact prediction and what it means for the defended territory; ``p_report``:
+    the probabilities of landing on the rule's ``report_territories``, in their order."""
 
     prediction: ImpactPrediction
     p_territory: float
     dist_to_territory_km: float
     threat: bool
+    p_report: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -364,12 +369,13 @@ class _Network:
         except ValueError:
             self.event("assessment_failed", reason="track does not come down within two hours")
             return
-        p_terr, dist = _territory_figures(pred, cfg.threat, self.seed)
+        p_terr, dist, p_report = _territory_figures(pred, cfg.threat, self.seed)
         rule = cfg.threat
         threat = rule.territory is not None and (
             p_terr >= rule.p_threshold or (rule.alert_distance_km > 0.0 and dist <= rule.alert_distance_km)
         )
-        self.assessments.append(Assessment(prediction=pred, p_territory=p_terr, dist_to_territory_km=dist, threat=threat))
+        self.assessments.append(Assessment(prediction=pred, p_territory=p_terr, dist_to_territory_km=dist, threat=threat,
+                                           p_report=p_report))
         self.event(
             "impact_predicted",
             lat_deg=round(pred.lat_deg, 5), lon_deg=round(pred.lon_deg, 5), t_impact_s=round(pred.t_impact_s, 2),
@@ -383,12 +389,15 @@ class _Network:
             self.event("no_threat", p_territory=round(p_terr, 4), dist_to_territory_km=round(dist, 1))
 
 
-def _territory_figures(pred: ImpactPrediction, rule: Threat, seed: int) -> tuple[float, float]:
-    """Probability of landing on the rule's territory and the predicted point's distance to it."""
-    if rule.territory is None:
-        return float("nan"), float("nan")
+def _territory_figures(pred: ImpactPrediction, rule: Threat, seed: int) -> tuple[float, float, tuple[float, ...]]:
+    """Probability of landing on the rule's territory, the predicted point's distance to it,
+    and the probabilities of landing on its report territories: one sample of the impact
+    distribution for all of them."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 3, int(pred.t_s * 1000)]))
-    return territory_figures(pred, rule.territory, rng)
+    if rule.territory is None:
+        return float("nan"), float("nan"), territory_probabilities(pred, rule.report_territories, rng)
+    p = territory_probabilities(pred, (rule.territory, *rule.report_territories), rng)
+    return p[0], float(distance_to_territory_km(rule.territory, pred.lat_deg, pred.lon_deg)), p[1:]
 
 
 def run(

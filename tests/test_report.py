@@ -48,6 +48,7 @@ def kusong_run():
 def japan_run():
     text = KUSONG.read_text()
     for old, new in [('territory = "Russia"', 'territory = "Japan"'),
+                     ('report_territories = ["Japan"]', "report_territories = []"),
                      ("checkpoints_s = [60.0, 180.0, 600.0]", "checkpoints_s = [90, 300]")]:
         assert old in text
         text = text.replace(old, new)
@@ -83,5 +84,20 @@ def test_a_predictions_p_territory_is_one_number_everywhere(kusong_run):
     assert 0.0 < row["p_russia"] < 1.0
     assert row["p_russia"] == pred["p_territory"] == event["p_territory"]
     table = report.summary_text(kusong_run).split("Where it lands")[1].split("\n\n")[0]
-    printed = next(line for line in table.splitlines() if line.strip().startswith("+60 s"))
-    assert float(printed.split()[-1]) == row["p_russia"]  # printed to 4 decimals: 400 samples give k/400 exactly
+    header = table.splitlines()[1].split()
+    printed = next(line for line in table.splitlines() if line.strip().startswith("+60 s")).split()
+    # The row starts "+60 s" (two words) where the header has none; printed to 4 decimals:
+    # 400 samples give k/400 exactly.
+    assert float(printed[header.index("P(Russia)") + 2]) == row["p_russia"]
+
+
+def test_report_territories_are_assessed_from_the_threats_samples(kusong_run):
+    """The flagship reports Japan beside Russia: both from one sample of each prediction, so
+    adding Japan leaves P(Russia) as it was, and Japan never triggers the warning."""
+    rows = report.results_dict(kusong_run)["territory"]
+    assert all({"p_russia", "p_japan", "dist_to_japan_km"} <= set(r) for r in rows)
+    text = KUSONG.read_text().replace('report_territories = ["Japan"]', "report_territories = []")
+    alone = engagement.run_scenario(scenario.from_dict(tomllib.loads(text), str(KUSONG)))
+    assert [a.p_territory for a in alone.output.assessments] == [a.p_territory for a in kusong_run.output.assessments]
+    assert all(len(a.p_report) == 1 for a in kusong_run.output.assessments)
+    assert report.results_dict(kusong_run)["warning"]["territory"] == "Russia"

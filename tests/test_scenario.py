@@ -1,11 +1,12 @@
 """Scenario files: every example loads; bad input is refused with a clear message."""
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from sprn import scenario
-from sprn.errors import ScenarioError
+from sprn.errors import ScenarioError, SprnError
 
 ROOT = Path(__file__).resolve().parents[1]
 KUSONG = ROOT / "scenarios" / "kusong-2017-05-14.toml"
@@ -159,3 +160,16 @@ def test_grid_combinations_are_checked_together(tmp_path):
     scen = scenario.load(path)
     with pytest.raises(ScenarioError, match=r"sweep\.grid: command_centre\.confirm_m = 4: expected 1 <= confirm_m"):
         scenario.check_grid(scen, scen.sweep.grid, f"{path}: sweep.grid")
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ('["Atlantis"]', "threat.report_territories"),
+    ('"Japan"', "a list of country names"),
+    ('["Japan", "Japan"]', "each country once"),
+    ('["Russia"]', "not the threat territory itself"),
+])
+def test_bad_report_territories_are_named(value, expected):
+    text = (ROOT / "scenarios" / "kusong-2017-05-14.toml").read_text()
+    text = text.replace('report_territories = ["Japan"]', f"report_territories = {value}")
+    with pytest.raises(SprnError, match=expected):
+        scenario.from_dict(tomllib.loads(text), "k.toml")
