@@ -26,17 +26,43 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
+import simplekml
+from czml3 import (
+    Clock,
+    Color,
+    Document,
+    Label,
+    Packet,
+    Path,
+    Point,
+    Polyline,
+    PolylineMaterial,
+    Position,
+    PositionList,
+    SolidColorMaterial,
+    TimeInterval,
+)
+from czml3.enums import ClockRanges, ClockSteps, InterpolationAlgorithms
+from czml3.types import Cartesian2Value
 from matplotlib.colors import to_rgba
 
 from sprn.engagement import RunResult
-from sprn.plot.common import Sampled, sample_booster, sample_truth, site_colours, site_label
-from sprn.plot.maps import GroundEllipse, coverage_altitude_m, coverage_wedge, ellipse_lonlat
-
-if TYPE_CHECKING:
-    import czml3
+from sprn.plot.common import (
+    Sampled,
+    sample_booster,
+    sample_truth,
+    site_colours,
+    site_label,
+)
+from sprn.plot.maps import (
+    GroundEllipse,
+    coverage_altitude_m,
+    coverage_wedge,
+    ellipse_lonlat,
+)
 
 TRUTH_SAMPLES = 600
 """Samples of the reentry vehicle's flight (plus its event times): about every 3 s."""
@@ -54,7 +80,7 @@ def _time(result: RunResult, t_s: float) -> dt.datetime:
 
 
 def _iso(result: RunResult, t_s: float) -> str:
-    return _time(result, t_s).astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return _time(result, t_s).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _rgba(colour: str, alpha: float = 1.0) -> list[int]:
@@ -80,9 +106,7 @@ def _prediction_spans(result: RunResult) -> list[tuple[float, float]]:
 
 
 def _moving_packet(result: RunResult, ident: str, name: str, t_s: np.ndarray, r_m: np.ndarray, colour: str,
-                   description: str, width: float = 2.0) -> czml3.Packet:
-    from czml3 import Color, Packet, Path, Point, Position, PolylineMaterial, SolidColorMaterial, TimeInterval
-    from czml3.enums import InterpolationAlgorithms
+                   description: str, width: float = 2.0) -> Packet:
 
     return Packet(
         id=ident, name=name, description=description,
@@ -96,18 +120,7 @@ def _moving_packet(result: RunResult, ident: str, name: str, t_s: np.ndarray, r_
 
 
 def _ellipse_packet(result: RunResult, ident: str, name: str, est: GroundEllipse, span: tuple[float, float],
-                    colour: str, description: str) -> czml3.Packet:
-    from czml3 import (
-        Color,
-        Packet,
-        Point,
-        Polyline,
-        PolylineMaterial,
-        Position,
-        PositionList,
-        SolidColorMaterial,
-        TimeInterval,
-    )
+                    colour: str, description: str) -> Packet:
 
     lon, lat = ellipse_lonlat(est)
     return Packet(
@@ -120,19 +133,7 @@ def _ellipse_packet(result: RunResult, ident: str, name: str, est: GroundEllipse
     )
 
 
-def _site_packets(result: RunResult) -> list[czml3.Packet]:
-    from czml3 import (
-        Color,
-        Label,
-        Packet,
-        Point,
-        Polyline,
-        PolylineMaterial,
-        Position,
-        PositionList,
-        SolidColorMaterial,
-    )
-    from czml3.types import Cartesian2Value
+def _site_packets(result: RunResult) -> list[Packet]:
 
     colours = site_colours(result)
     alt_m = coverage_altitude_m(result, None)
@@ -161,9 +162,7 @@ def _site_packets(result: RunResult) -> list[czml3.Packet]:
     return packets
 
 
-def _event_packets(result: RunResult, rv: Sampled) -> list[czml3.Packet]:
-    from czml3 import Color, Label, Packet, Point, Position, TimeInterval
-    from czml3.types import Cartesian2Value
+def _event_packets(result: RunResult, rv: Sampled) -> list[Packet]:
 
     sites = {s.name: s for s in result.scenario.sites}
     packets = []
@@ -190,10 +189,8 @@ def _event_packets(result: RunResult, rv: Sampled) -> list[czml3.Packet]:
     return packets
 
 
-def czml_document(result: RunResult) -> czml3.Document:
+def czml_document(result: RunResult) -> Document:
     """The run as a CZML document (see the module's docstring for what it holds)."""
-    from czml3 import Clock, Document, Packet, TimeInterval
-    from czml3.enums import ClockRanges, ClockSteps
 
     truth = result.truth
     t_end = truth.t_impact_s
@@ -256,7 +253,6 @@ def _kml_colour(colour: str, alpha: float = 1.0) -> str:
 
 def _kml_flight(folder: Any, name: str, s: Sampled, colour: str, width: float) -> None:
     """A flight's ground track (clamped to the ground) and 3D trajectory (absolute altitude) in a KML folder."""
-    import simplekml
 
     ground = folder.newlinestring(name=f"{name}: ground track", coords=_kml_coords(s.lon_deg, s.lat_deg))
     ground.altitudemode = simplekml.AltitudeMode.clamptoground
@@ -285,7 +281,6 @@ def _kml_ellipse(folder: Any, result: RunResult, name: str, est: GroundEllipse, 
 
 def kml_text(result: RunResult) -> str:
     """The run as KML text (see the module's docstring for what it holds)."""
-    import simplekml
 
     truth = result.truth
     kml = simplekml.Kml(name=f"sprn: {result.scenario.name}")
