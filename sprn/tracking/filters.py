@@ -29,8 +29,9 @@ from sprn.tracking.models import MotionModel
 
 FloatArray = NDArray[np.float64]
 TWO_PI = 2.0 * np.pi
-NEGLIGIBLE_Q = 1e-3
-"""Process noise below this share of every predicted variance leaves the moved sigma points valid."""
+NEGLIGIBLE_Q = kernels.imm.NEGLIGIBLE_Q
+"""Process noise below this share of every predicted variance leaves the moved sigma points
+valid: the compiled IMM's rule, one number for every unscented filter."""
 
 
 @dataclass(frozen=True, slots=True)
