@@ -141,20 +141,22 @@ def gate_threshold(probability: float, dof: int) -> float:
     return chi2_quantile(probability, dof)
 
 
+def single_filter(config: TrackerConfig, model: MotionModel, x: FloatArray, p: FloatArray) -> EkfAdapter | UkfAdapter:
+    """The configuration's single-model filter (EKF or UKF, with its settings) on ``model`` from ``x``, ``p``."""
+    if config.filter == "ukf":
+        return UkfAdapter(x, p, model, config.ukf_alpha, config.ukf_beta, config.ukf_kappa)
+    return EkfAdapter(x, p, model, config.ekf_iterations)
+
+
 def build_filter(config: TrackerConfig, inits: Mapping[str, Initiation]) -> Filter:
     """The configured filter, started from the initiation of each of its models."""
     if config.filter != "imm":
         init = inits[config.model]
         model = config.motion_model()
-
-        def one(x: FloatArray, p: FloatArray) -> EkfAdapter | UkfAdapter:
-            if config.filter == "ukf":
-                return UkfAdapter(x, p, model, config.ukf_alpha, config.ukf_beta, config.ukf_kappa)
-            return EkfAdapter(x, p, model, config.ekf_iterations)
-
         if len(init.components) > 1:
-            return GaussianSumAdapter([one(x, p) for _, x, p in init.components], [w for w, _, _ in init.components])
-        return one(init.x, init.p)
+            return GaussianSumAdapter([single_filter(config, model, x, p) for _, x, p in init.components],
+                                      [w for w, _, _ in init.components])
+        return single_filter(config, model, init.x, init.p)
     models = [config.motion_model(name) for name in MODELS]
     log_ev = np.array([inits[name].log_evidence for name in MODELS])
     mu0 = np.exp(log_ev - np.max(log_ev))
@@ -184,9 +186,7 @@ def switch_model(f: Filter, name: str, config: TrackerConfig) -> Filter:
         p = np.zeros((model.dim, model.dim))
         p[:6, :6] = a.P[:6, :6]
         p[6:, 6:] = extra_p
-        if isinstance(a, UkfAdapter):
-            return UkfAdapter(x, p, model, config.ukf_alpha, config.ukf_beta, config.ukf_kappa)
-        return EkfAdapter(x, p, model, a.iterations)
+        return single_filter(config, model, x, p)
 
     if isinstance(f, GaussianSumAdapter):
         return GaussianSumAdapter([one(c) for c in f.filters], [float(w) for w in f.weights])
