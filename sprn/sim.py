@@ -25,8 +25,10 @@ Truth is a value computed before the run; nothing here integrates the missile.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -44,14 +46,31 @@ from sprn.radar.site import Site
 from sprn.streams import KeyedStreams
 from sprn.territory import Territory, distance_to_territory_km
 from sprn.tracking.config import (
+    CONFIRM_M,
+    CONFIRM_N,
     RV_INV_BETA_M2_KG,
     RV_SIGMA_INV_BETA_M2_KG,
     TrackerConfig,
 )
+from sprn.tracking.classify import Signature, class_probabilities, in_boost, most_likely
+from sprn.tracking.track import Track
 from sprn.tracking.tracker import Tracker
 
 FloatArray = NDArray[np.float64]
 RCS_BY_PHASE = {"boost": "booster-boost", "midcourse": "reentry-vehicle", "reentry": "reentry-vehicle"}
+RV_ID = "M1-RV"
+"""The truth label of the first missile's reentry vehicle."""
+CLASS_RCS = {"reentry-vehicle": "reentry-vehicle", "stage": "spent-stage", "debris": "debris"}
+"""The catalogue's RCS model of each track class (the centre's knowledge of signatures)."""
+
+
+def class_signatures() -> dict[str, Signature]:
+    """The classifier's signatures, from the RCS catalogue (``sprn/data/sites.toml``)."""
+    out = {}
+    for cls, key in CLASS_RCS.items():
+        m = rcs_model(key)
+        out[cls] = Signature(vhf_m2=m.mean_m2("VHF"), other_m2=m.mean_m2("UHF"), swerling=m.swerling)
+    return out
 
 
 class Truth(Protocol):
@@ -107,8 +126,8 @@ class SimConfig:
 
     link: Link = field(default_factory=Link)
     links: Mapping[str, Link] = field(default_factory=dict)
-    confirm_m: int = 3
-    confirm_n: int = 5
+    confirm_m: int = CONFIRM_M
+    confirm_n: int = CONFIRM_N
     cueing: bool = True
     predict_every_s: float = 60.0
     checkpoints_s: tuple[float, ...] = (60.0, 180.0, 600.0)
@@ -140,14 +159,16 @@ class Event:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Assessment:
-    """An impact prediction and what it means for the defended territory; ``p_report``:
-    the probabilities of landing on the rule's ``report_territories``, in their order."""
+    """An impact prediction of track ``track_id`` and what it means for the defended
+    territory; ``p_report``: the probabilities of landing on the rule's
+    ``report_territories``, in their order."""
 
     prediction: ImpactPrediction
     p_territory: float
     dist_to_territory_km: float
     threat: bool
     p_report: tuple[float, ...] = ()
+    track_id: int = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,15 +177,34 @@ class SimOutput:
 
     detections: tuple[Detection, ...]
     tracker: Tracker
-    assessments: tuple[Assessment, ...]
+    all_assessments: tuple[Assessment, ...]
     events: tuple[Event, ...]
     first_detection_s: float | None
     first_cue_s: Mapping[str, float]
     dwells: Mapping[str, FloatArray]
+    detection_objects: tuple[tuple[str, ...], ...] = ()
+    classes: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
+
+    @property
+    def threat_track_id(self) -> int | None:
+        """The principal threat track: of the tracks assessed, the one with the most reports."""
+        assessed = {a.track_id for a in self.all_assessments}
+        tracks = [tr for tr in self.tracker.tracks if tr.id in assessed]
+        return max(tracks, key=lambda tr: len(tr.reports)).id if tracks else None
+
+    @property
+    def assessments(self) -> tuple[Assessment, ...]:
+        """The principal threat track's assessments (for one object: every assessment)."""
+        tid = self.threat_track_id
+        return tuple(a for a in self.all_assessments if a.track_id == tid)
 
     @property
     def predictions(self) -> tuple[ImpactPrediction, ...]:
         return tuple(a.prediction for a in self.assessments)
+
+    def label_map(self) -> dict[int, tuple[str, ...]]:
+        """The truth objects each report came from, by ``id(report)`` (empty: a false alarm)."""
+        return {id(d): lab for d, lab in zip(self.detections, self.detection_objects)}
 
     def first_event_s(self, kind: str) -> float | None:
         return next((e.t_s for e in self.events if e.type == kind), None)
@@ -243,9 +283,12 @@ class _Network:
         self.assessments: list[Assessment] = []
         self.first_cue: dict[str, float] = {}
         self.detected_by: set[str] = set()
+        self.labels: list[tuple[str, ...]] = []
+        self.classes: dict[int, dict[str, float]] = {}
+        self.bands = {s.name: s.band for s in sites}
+        self.signatures = class_signatures()
         self._buffer: list[tuple[float, int, Detection]] = []
         self._order = itertools.count()
-        self._associated: list[bool] = []
         self.confirmed = self.env.event()
         self.first_report = self.env.event()
         root = np.random.SeedSequence(seed)
@@ -283,47 +326,70 @@ class _Network:
         if not out.detected:
             return
         z = noisy_measurement(site, x, out.sigma, rng, out.bias)
-        link = self.config.link_of(site.name)
-        delay = link.latency_s + link.jitter_s * float(self._link_rng.random())
-        lost = float(self._link_rng.random()) < link.loss
-        det = Detection(t_s=now, site=site.name, z=z, sigma=out.sigma, snr_db=out.snr_db, t_arrival_s=now + delay)
-        self.detections.append(det)
+        per_m2 = float(st.snr_per_m2[st.tracking][k])  # 0 for a site with no radar model: no RCS estimate
+        rcs_dbsm = out.snr_db - 10.0 * math.log10(per_m2) if per_m2 > 0.0 else float("nan")
+        det = Detection(t_s=now, site=site.name, z=z, sigma=out.sigma, snr_db=out.snr_db, rcs_dbsm=rcs_dbsm)
         self.event("detection", site=site.name, snr_db=round(out.snr_db, 2), cued=site.name in self.first_cue)
         self.detected_by.add(site.name)
         st.tracking = site.track_revisit_s is not None
-        if lost:
-            self.event("report_lost", site=site.name, t_meas_s=now)
-        else:
-            self.env.process(self._deliver(det, delay))
+        self._send(st, [(det, (RV_ID,))])
 
     # --- links and command centre ------------------------------------------------------
-    def _deliver(self, det: Detection, delay: float) -> simpy.events.ProcessGenerator:
+    def _send(self, st: _SiteState, reports: Sequence[tuple[Detection, tuple[str, ...]]]) -> None:
+        """Send a dwell's reports (with their truth labels, kept for scoring) over the
+        site's link: one message, one delay; each report lost with the link's loss."""
+        if not reports:
+            return
+        site = st.site
+        link = self.config.link_of(site.name)
+        delay = link.latency_s + link.jitter_s * float(self._link_rng.random())
+        kept = []
+        for det, labels in reports:
+            lost = float(self._link_rng.random()) < link.loss
+            det = dataclasses.replace(det, t_arrival_s=det.t_s + delay)
+            self.detections.append(det)
+            self.labels.append(labels)
+            if lost:
+                self.event("report_lost", site=site.name, t_meas_s=det.t_s)
+            else:
+                kept.append(det)
+        if kept:
+            self.env.process(self._deliver(kept, delay))
+
+    def _deliver(self, dets: list[Detection], delay: float) -> simpy.events.ProcessGenerator:
         yield self.env.timeout(delay)
-        self.event("report_received", site=det.site, t_meas_s=det.t_s)
-        heapq.heappush(self._buffer, (det.t_s, next(self._order), det))
+        for det in dets:
+            self.event("report_received", site=det.site, t_meas_s=det.t_s)
+            heapq.heappush(self._buffer, (det.t_s, next(self._order), det))
         if not self.first_report.triggered:
-            self.first_report.succeed(det.t_s)
-        yield self.env.timeout(max(0.0, det.t_s + self.config.hold_s - self.env.now))
+            self.first_report.succeed(dets[0].t_s)
+        yield self.env.timeout(max(0.0, dets[0].t_s + self.config.hold_s - self.env.now))
         self._release()
 
     def _release(self) -> None:
+        """Feed the track manager, in measurement-time order, the scans whose hold is over."""
         cfg = self.config
+        out: list[Detection] = []
         while self._buffer and self._buffer[0][0] <= self.env.now - cfg.hold_s + 1e-9:
-            _, _, det = heapq.heappop(self._buffer)
-            was_initiated = self.tracker.initiated
-            est = self.tracker.update(det)
-            if not was_initiated:
-                if est is not None:
-                    self.event("track_initiated", t_state_s=est.t_s, site=det.site)
-                    self._associated = [True, True]
-                continue
-            self._associated.append(est is not None)
-            recent = self._associated[-cfg.confirm_n :]
-            if not self.confirmed.triggered and sum(recent) >= cfg.confirm_m:
-                self.event("track_confirmed", t_state_s=det.t_s)
-                self.confirmed.succeed(self.env.now)
-                if cfg.cueing:
-                    self._cue_others()
+            out.append(heapq.heappop(self._buffer)[2])
+        scans: dict[tuple[float, str], list[Detection]] = {}
+        for det in out:
+            scans.setdefault((det.t_s, det.site), []).append(det)
+        for (_, name), dets in scans.items():
+            before = {tr.id: tr.status for tr in self.tracker.tracks}
+            self.tracker.scan(dets)
+            for tr in self.tracker.tracks:
+                was = before.get(tr.id)
+                if was is None:
+                    self.event("track_initiated", track_id=tr.id, t_state_s=tr.t_s, site=name)
+                if tr.status == "confirmed" and was != "confirmed":
+                    self.event("track_confirmed", track_id=tr.id, t_state_s=tr.t_s)
+                    if not self.confirmed.triggered:
+                        self.confirmed.succeed(self.env.now)
+                        if cfg.cueing:
+                            self._cue_others()
+                if tr.status == "deleted" and was not in (None, "deleted"):
+                    self.event("track_deleted", track_id=tr.id)
 
     def _cue_others(self) -> None:
         for st in self.states:
@@ -361,32 +427,57 @@ class _Network:
             if self.tracker.initiated:
                 self._assess()
 
+    def threat_tracks(self) -> list[Track]:
+        """The tracks to assess: live confirmed tracks that are most likely a reentry vehicle
+        (a missile in boost included), the one with most reports first; with none confirmed
+        yet, the live track with the most reports."""
+        live = [tr for tr in self.tracker.tracks if tr.alive]
+        confirmed = [tr for tr in live if tr.status == "confirmed"]
+        for tr in confirmed:
+            self.classes[tr.id] = class_probabilities(tr, self.bands, self.signatures)
+        threats = [tr for tr in confirmed if most_likely(self.classes[tr.id]) == "reentry-vehicle" or in_boost(tr)]
+        if not confirmed and live:
+            threats = [max(live, key=lambda tr: len(tr.reports))]
+        return sorted(threats, key=lambda tr: -len(tr.reports))
+
     def _assess(self) -> None:
+        """Predict the impact of every threat track; warn at the first threatening one."""
+        threats = self.threat_tracks()
+        found = [a for tr in threats if (a := self._assess_track(tr)) is not None]
+        n = sum(a.threat for a in found)
+        rule = self.config.threat
+        for a in found:
+            if a.threat and not self._warned and self.confirmed.triggered:
+                self._warned = True
+                self.event("warning", track_id=a.track_id, territory=rule.territory.name if rule.territory else None,
+                           p_territory=round(a.p_territory, 4), dist_to_territory_km=round(a.dist_to_territory_km, 1),
+                           threatening_objects=n)
+            elif not a.threat:
+                self.event("no_threat", track_id=a.track_id, p_territory=round(a.p_territory, 4),
+                           dist_to_territory_km=round(a.dist_to_territory_km, 1))
+
+    def _assess_track(self, tr: Track) -> Assessment | None:
         cfg, now = self.config, float(self.env.now)
-        x, p = self.tracker.predicted(now)
+        x, p = tr.predicted(now)
         try:
             pred = predict_impact(x, p, now, cfg.inv_beta_m2_kg, cfg.sigma_inv_beta_m2_kg)
         except ValueError:
-            self.event("assessment_failed", reason="track does not come down within two hours")
-            return
+            self.event("assessment_failed", track_id=tr.id, reason="track does not come down within two hours")
+            return None
         p_terr, dist, p_report = _territory_figures(pred, cfg.threat, self.seed)
         rule = cfg.threat
         threat = rule.territory is not None and (
             p_terr >= rule.p_threshold or (rule.alert_distance_km > 0.0 and dist <= rule.alert_distance_km)
         )
-        self.assessments.append(Assessment(prediction=pred, p_territory=p_terr, dist_to_territory_km=dist, threat=threat,
-                                           p_report=p_report))
+        assess = Assessment(prediction=pred, p_territory=p_terr, dist_to_territory_km=dist, threat=threat,
+                            p_report=p_report, track_id=tr.id)
+        self.assessments.append(assess)
         self.event(
-            "impact_predicted",
+            "impact_predicted", track_id=tr.id,
             lat_deg=round(pred.lat_deg, 5), lon_deg=round(pred.lon_deg, 5), t_impact_s=round(pred.t_impact_s, 2),
             semi_major_km=round(pred.semi_major_km, 3), p_territory=round(p_terr, 4),
         )
-        if threat and not self._warned and self.confirmed.triggered:
-            self._warned = True
-            self.event("warning", territory=rule.territory.name if rule.territory else None,
-                       p_territory=round(p_terr, 4), dist_to_territory_km=round(dist, 1))
-        elif not threat:
-            self.event("no_threat", p_territory=round(p_terr, 4), dist_to_territory_km=round(dist, 1))
+        return assess
 
 
 def _territory_figures(pred: ImpactPrediction, rule: Threat, seed: int) -> tuple[float, float, tuple[float, ...]]:
@@ -409,7 +500,8 @@ def run(
 ) -> SimOutput:
     """Simulate the network against the truth from launch (t = 0) to impact."""
     config = config or SimConfig()
-    tracker = Tracker(sites={s.name: s for s in sites}, config=tracker_config or TrackerConfig())
+    tracker = Tracker(sites={s.name: s for s in sites}, config=tracker_config or TrackerConfig(),
+                      confirm_m=config.confirm_m, confirm_n=config.confirm_n)
     net = _Network(truth, sites, seed, tracker, config)
     net.event("launch")
     for st in net.states:
@@ -418,10 +510,16 @@ def run(
     net.env.run(until=truth.t_impact_s)
     net.log.append(Event(t_s=truth.t_impact_s, type="impact"))
     first = min((d.t_s for d in net.detections), default=None)
+    order = sorted(range(len(net.detections)), key=lambda k: net.detections[k].t_s)
+    for tr in tracker.tracks:
+        if tr.t_confirmed_s is not None:
+            net.classes[tr.id] = class_probabilities(tr, net.bands, net.signatures)
     return SimOutput(
-        detections=tuple(sorted(net.detections, key=lambda d: d.t_s)),
+        detections=tuple(net.detections[k] for k in order),
+        detection_objects=tuple(net.labels[k] for k in order),
+        classes=dict(net.classes),
         tracker=tracker,
-        assessments=tuple(net.assessments),
+        all_assessments=tuple(net.assessments),
         events=tuple(net.log),
         first_detection_s=first,
         first_cue_s=dict(net.first_cue),

@@ -36,7 +36,7 @@ from sprn.tracking.models import (
     white_acceleration_q,
     white_jerk_q,
 )
-from sprn.tracking.tracker import MODELS
+from sprn.tracking.config import MODELS
 
 SITE = Site.from_degrees(name="s", lat_deg=43.0, lon_deg=132.0, alt_m=50.0, sigma_range_m=50.0, sigma_az_deg=0.05,
                          sigma_el_deg=0.05, revisit_s=1.0, min_el_deg=0.0, max_range_km=5000.0)

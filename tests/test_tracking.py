@@ -306,7 +306,7 @@ def test_config_fields_are_scalars_for_scenario_files():
 @pytest.mark.parametrize("seed", range(5))
 def test_widening_q_brings_the_nis_to_its_dimension(seed):
     from sprn import kernels
-    from sprn.tracking.tracker import widening_q
+    from sprn.tracking.track import widening_q
 
     rng = np.random.default_rng(seed)
     h = rng.standard_normal((3, 6))
@@ -341,7 +341,7 @@ def test_a_lone_outlier_is_gated_not_absorbed():
 
 def test_phase_model_follows_height_and_climb():
     from sprn.tracking.filters import EkfAdapter
-    from sprn.tracking.tracker import phase_model
+    from sprn.tracking.track import phase_model
 
     cfg = TrackerConfig(filter="ekf")
     lat, lon = np.radians(40.0), np.radians(125.0)

@@ -96,7 +96,8 @@ class Detection:
     ``z`` is ``(range_m, azimuth_rad, elevation_rad[, range_rate_mps])`` and ``sigma`` the
     standard deviations the radar reports with it (same units); ``t_s`` is the time of
     the measurement (s after the scenario epoch), ``t_arrival_s`` when the report reached
-    the command centre.
+    the command centre; ``rcs_dbsm`` the radar cross-section the radar estimates from the
+    echo's power (dB relative to 1 m^2; NaN when not reported).
     """
 
     t_s: float
@@ -105,6 +106,7 @@ class Detection:
     sigma: FloatArray
     snr_db: float = float("nan")
     t_arrival_s: float = float("nan")
+    rcs_dbsm: float = float("nan")
 
     def __post_init__(self) -> None:
         for name in ("z", "sigma"):

@@ -18,7 +18,7 @@ _HOME = {
     "Initiation": "initiation", "initiate": "initiation",
     "GaussianSumAdapter": "mixture",
     "BallisticModel": "models", "BoostModel": "models", "ReentryModel": "models", "white_acceleration_q": "models",
-    "Tracker": "tracker", "TrackEstimate": "tracker",
+    "Tracker": "tracker", "TrackEstimate": "track", "Track": "track",
 }
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "ImmAdapter",
     "Initiation",
     "ReentryModel",
+    "Track",
     "TrackEstimate",
     "Tracker",
     "TrackerConfig",

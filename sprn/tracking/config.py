@@ -43,6 +43,12 @@ RV_INV_BETA_M2_KG = 2.0e-4
 uniform in 2,000-10,000 kg/m^2 (see the module notes)."""
 RV_SIGMA_INV_BETA_M2_KG = 1.0e-4
 """Its standard deviation over the same population (m^2/kg)."""
+ASSOCIATIONS = ("gnn", "jpda")
+"""Data association of the track manager (``--association``, ``[tracker] association``); the first is the default."""
+CONFIRM_M = 3
+"""A tentative track is confirmed when ``CONFIRM_M`` ...."""
+CONFIRM_N = 5
+"""... of its latest ``CONFIRM_N`` chances (scans from a site that sees it) gave it a report."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,10 +72,22 @@ class TrackerConfig:
     ``inv_beta_m2_kg`` +/- ``sigma_inv_beta_m2_kg`` (reentry vehicles have ``beta`` of
     1,000-20,000 kg/m^2, ``1/beta`` of 5e-5 to 1e-3 m^2/kg).
 
-    Initiation: ``init_min_fixes`` fixes spanning ``init_min_dt_s``; ``init_samples``
+    Initiation: ``init_min_fixes`` fixes spanning ``init_min_dt_s``, none more than
+    ``init_max_gap_s`` after the one before (:mod:`sprn.tracking.chains`; the flagship's
+    single radar has gaps of up to 150 s); ``init_samples``
     importance samples (0: never sample) when the fit's nonlinearity index exceeds
     ``init_nonlinearity``, split into up to ``init_components`` Gaussians for a
     Gaussian-sum EKF or UKF (1: one Gaussian; the IMM's modes always start with one).
+
+    Track manager (:class:`~sprn.tracking.tracker.Tracker`): ``association`` is
+    ``"gnn"`` (global nearest neighbour, the default) or ``"jpda"``; ``pd`` the detection
+    probability and ``clutter_density`` the false reports per unit of measurement space
+    (per metre of range and radian^2 of azimuth and elevation) that the association and
+    the track score assume (default: one false report per search frame spread over an
+    early-warning radar's 6,000 km x 120 deg x 60 deg, 1.3e7 m rad^2: about 1e-7); ``max_speed_mps`` bounds the speed of any
+    object a chain of fixes may be (faster chains are not initiated); ``merge_scans``
+    consecutive scans in which two tracks are one within their covariances (the 99.9 %
+    chi-square gate of their difference) merge them.
 
     Updates: ``gate_probability``, the chi-square gate; ``range_rate_guard_sigmas``, the
     sigmas at which range rate's second-order term must be below its noise before it is
@@ -98,6 +116,7 @@ class TrackerConfig:
     sigma_inv_beta_m2_kg: float = RV_SIGMA_INV_BETA_M2_KG
     init_min_dt_s: float = 4.0
     init_min_fixes: int = 3
+    init_max_gap_s: float = 180.0
     init_samples: int = 4096
     init_nonlinearity: float = 0.1
     init_components: int = 8
@@ -108,8 +127,15 @@ class TrackerConfig:
     imm_boost_s: float = 120.0
     imm_ballistic_s: float = 10.0
     imm_reentry_s: float = 10.0
+    association: str = ASSOCIATIONS[0]
+    pd: float = 0.9
+    clutter_density: float = 1.0e-7
+    max_speed_mps: float = 8000.0
+    merge_scans: int = 3
 
     def __post_init__(self) -> None:
+        if self.association not in ASSOCIATIONS:
+            raise ValueError(f"association = {self.association!r}: expected one of {', '.join(ASSOCIATIONS)}")
         if self.filter not in FILTERS:
             raise ValueError(f"filter = {self.filter!r}: expected one of {', '.join(FILTERS)}")
         if self.model not in MODELS:

@@ -240,6 +240,18 @@ class ImmAdapter(CombinedEstimate):
         """The mixture's ``[r, v]`` mean and covariance (moment matched)."""
         return kimm.combine(self.mu, self.xs[:, :6].copy(), self.ps[:, :6, :6].copy())
 
+    def inv_beta_sigma(self) -> float:
+        """The standard deviation of ``1/beta`` over the modes that estimate it (moment matched)."""
+        have = [k for k, m in enumerate(self.models) if INV_BETA in m.slots]
+        if not have:
+            return float("nan")
+        w = np.array([float(self.mu[k]) for k in have])
+        idx = [self.models[k].slots.index(INV_BETA) for k in have]
+        means = np.array([float(self.xs[k, i]) for k, i in zip(have, idx)])
+        var = np.array([float(self.ps[k, i, i]) for k, i in zip(have, idx)])
+        mean = float(w @ means) / float(w.sum())
+        return float(np.sqrt(w @ (var + (means - mean) ** 2) / w.sum()))
+
     def common_mean(self) -> FloatArray:
         """The mixture's mean in the common state ``[r, v, a, 1/beta]``.
 

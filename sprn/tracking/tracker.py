@@ -1,265 +1,342 @@
-"""The command centre's tracker: initiation, gating, fusion, filtering and deletion of one target.
+"""The command centre's tracker: a multi-target track manager (stateful).
 
-A pure object with state: detections go in (in measurement-time order), estimates come
-out. It knows nothing of SimPy, so the same tracker runs inside the simulation, on a
-measurement file and inside Monte Carlo loops.
+Scans go in (the reports of one dwell of one site, in measurement-time order), tracks
+come out. It knows nothing of SimPy, so the same manager runs inside the simulation, on a
+measurement file (``sprn track``, whose rows are grouped into scans by time and site) and
+inside Monte Carlo loops. It is built from small parts, each with one job:
 
-* **Initiation**: fixes from any site are collected until ``init_min_fixes`` of them span
-  ``init_min_dt_s``; then :func:`sprn.tracking.initiation.initiate` fits the filter's
-  model(s) to them (MAP in measurement space; when the fit is too nonlinear for its
-  Laplace covariance, the posterior by importance sampling, split into a Gaussian sum).
-* **Gating**: a report whose normalised innovation squared exceeds the chi-square
-  quantile ``gate_probability`` (3 or 4 degrees of freedom) is not used (``rejected``).
-* **Fusion**: every site's report updates the one track with that report's own noise
-  (its ``sigma``, which a radar derives from its SNR) and its own geometry; range rate is
-  used where the report has it and the track is tight enough (:meth:`Tracker._usable`).
-* **Deletion**: a track is dropped after ``delete_after_misses`` consecutive reports fall
-  outside its gate (it has lost the target), or when a report comes more than
-  ``delete_after_s`` after the last one it used (it has coasted too long to be trusted);
-  the reports that were missed start the next initiation. A ballistic track coasts
-  well, so the coast limit is long: the flagship's radar has gaps of up to 150 s.
+* **Hypothesiser** (:meth:`Tracker._hypotheses`): for each live track and each report of
+  the scan that could be the track's (a coarse distance gate first), the report's
+  innovation against the track's prediction, its NIS against the chi-square gate
+  ``gate_probability``, and the likelihood ratio against clutter
+  (:func:`sprn.tracking.association.log_likelihood_ratio`).
+* **Data associator** (:mod:`sprn.tracking.association`): GNN (default) or JPDA.
+* **Updater**: each track's own filter (:class:`sprn.tracking.track.Track`: the default
+  from :mod:`sprn.tracking.config`, with its mismatch monitor); under GNN a track with no
+  report in its gate is offered the nearest one, so the mismatch monitor can widen a
+  filter whose model has stopped fitting (a lone outlier is still gated).
+* **Initiator** (:class:`sprn.tracking.chains.Chains`): reports no track took are linked
+  into chains; a chain of ``init_min_fixes`` fixes spanning ``init_min_dt_s`` starts a
+  *tentative* track (batch initiation, :func:`sprn.tracking.initiation.initiate`), unless
+  its fitted speed is above ``max_speed_mps`` or it is below ground (false alarms).
+* **Confirmation and deletion**: a tentative track is confirmed when ``confirm_m`` of its
+  latest ``confirm_n`` chances gave it a report (a chance: a scan from a site that can see
+  it), and dropped when its first ``confirm_n`` chances did not; a confirmed track is
+  dropped after ``delete_after_misses`` consecutive missed chances; any track after
+  ``delete_after_s`` without a report (a ballistic track coasts well, so the limit is
+  long: the flagship's radar has gaps of up to 150 s).
+  Each track also keeps the sequential log-likelihood ratio of target against clutter
+  (``score``: ``ln(pd g / clutter)`` per report taken, ``ln(1 - pd)`` per chance missed;
+  Blackman & Popoli, *Design and Analysis of Modern Tracking Systems*, 1999, sec. 6.2).
+* **Merging**: two tracks that are one within their covariances for ``merge_scans``
+  consecutive scans, without both taking a report of a scan, are one object followed
+  twice; the one with fewer reports is dropped.
+
+For one target, :attr:`Tracker.history` and the other single-target views are the
+single track's, as before the manager existed.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sprn import dynamics, kernels
-from sprn.radar.measurement import Detection
+from sprn.radar.measurement import Detection, measure, position_from_measurement
 from sprn.radar.site import Site
-from sprn.tracking.config import FILTERS, MODELS, TrackerConfig  # noqa: F401 (FILTERS: re-exported)
+from sprn.tracking.association import ASSOCIATORS, Hypotheses, log_likelihood_ratio
+from sprn.tracking.chains import Chains, Fix
+from sprn.tracking.config import CONFIRM_M, CONFIRM_N, MODELS, TrackerConfig
 from sprn.tracking.consistency import chi2_quantile
-from sprn.tracking.filters import EkfAdapter, Innovation, UkfAdapter
-from sprn.tracking.imm import ImmAdapter, ImmInnovation, switching_generator
-from sprn.tracking.initiation import Initiation, initiate
-from sprn.tracking.mixture import GaussianSumAdapter, MixtureInnovation
-from sprn.tracking.models import (
-    AIR_TOP_M,
-    COMMON_DIM,
-    INV_BETA,
-    THRUST,
-    MotionModel,
-)
+from sprn.tracking.initiation import Initiation, initiate, position_covariance
+from sprn.tracking.models import MotionModel
+from sprn.tracking.track import MAX_UNMODELLED_MPS2, Track, TrackEstimate, gate_threshold
 
 FloatArray = NDArray[np.float64]
-Filter = EkfAdapter | UkfAdapter | ImmAdapter | GaussianSumAdapter
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TrackEstimate:
-    """The track's state after an update: time (s), state ``[r, v]`` (6,) and covariance (6x6).
-
-    ``nis`` and ``dof``: the update's normalised innovation squared and its degrees of
-    freedom (NaN at initiation); ``mode_probabilities``: the IMM's, in the order of
-    ``MODELS``; ``thrust_mps2`` (the magnitude of the thrust acceleration) and
-    ``inv_beta_m2_kg``: the estimates of the extra states (NaN when the filter has none);
-    ``widened_q_m2_s3``: the white acceleration noise density the mismatch monitor added
-    to the prediction before this update (0: none; see :class:`Tracker`).
-    """
-
-    t_s: float
-    x: FloatArray
-    p: FloatArray
-    site: str
-    nis: float = float("nan")
-    dof: int = 3
-    mode_probabilities: tuple[float, ...] = ()
-    thrust_mps2: float = float("nan")
-    inv_beta_m2_kg: float = float("nan")
-    widened_q_m2_s3: float = 0.0
-
-    def __post_init__(self) -> None:
-        for name in ("x", "p"):
-            arr = np.array(getattr(self, name), dtype=float)
-            arr.setflags(write=False)
-            object.__setattr__(self, name, arr)
-
-
-MISMATCH_PROBABILITY = 0.99
-"""An update's NIS above this chi-square quantile counts as a surprise."""
-MISMATCH_WINDOW = 3
-"""The mismatch monitor looks at this many latest updates ..."""
-MISMATCH_SURPRISES = 2
-"""... and widens the prediction when this many of them, the latest included, are surprises."""
-MISMATCH_EASING = 0.7
-"""The added noise is kept for the following predictions, and multiplied by this after each
-update whose NIS is below its mean: a model that failed once (a thrusting missile under a
-ballistic model) is likely to fail again at the next report, so the widening is held, and
-eased off as the innovations show it is no longer needed (a factor 1e6 in about 40 updates)."""
-MAX_UNMODELLED_MPS2 = 100.0
-"""The largest acceleration the monitor will believe a model left out (m/s^2): about 10 g, above
-the thrust of a ballistic missile's stage near burnout (60-80 m/s^2 for a liquid IRBM). A
-report that only more could explain is another object, or an outlier, and is gated."""
-
-
-def widening_q(y: FloatArray, s: FloatArray, h: FloatArray, q_unit: FloatArray, q_max: float, gate: float) -> float:
-    """The white acceleration density ``q`` that makes an innovation's NIS equal its dimension.
-
-    ``y``, ``s``: the innovation and its covariance; ``h``: the measurement's Jacobian
-    (m x 6) at the prediction; ``q_unit``: the process noise (6x6) of unit density over the
-    prediction interval. With ``S(q) = S + q H Q1 H'``, ``y' S(q)^-1 y`` falls monotonically
-    in ``q``; whitened by ``S = L L'`` and diagonalised (``L^-1 H Q1 H' L^-T = U diag(l) U'``)
-    it is ``sum_i u_i^2 / (1 + q l_i)`` with ``u = U' L^-1 y``, solved by bisection on
-    ``log q``. Returns 0 if the NIS is already at most the dimension; ``q_max`` if that
-    is not enough but brings the NIS inside the ``gate``; and 0 if not even that (then the
-    report is no evidence of a mismatch the monitor could mend: another object, an outlier).
-    """
-    m = y.size
-    chol = np.linalg.cholesky(s)
-    a = np.linalg.solve(chol, h @ q_unit @ h.T)
-    a = np.linalg.solve(chol, a.T).T
-    lam, vecs = np.linalg.eigh(0.5 * (a + a.T))
-    u2 = (vecs.T @ np.linalg.solve(chol, y)) ** 2
-    lam = np.clip(lam, 0.0, None)
-
-    def nis(q: float) -> float:
-        return float(np.sum(u2 / (1.0 + q * lam)))
-
-    if nis(0.0) <= m:
-        return 0.0
-    lo, hi = -12.0, math.log10(q_max)
-    if nis(q_max) > m:
-        return q_max if nis(q_max) <= gate else 0.0
-    for _ in range(50):
-        mid = 0.5 * (lo + hi)
-        if nis(10.0**mid) > m:
-            lo = mid
-        else:
-            hi = mid
-    return float(10.0**hi)
-
-
-@functools.lru_cache(maxsize=64)
-def gate_threshold(probability: float, dof: int) -> float:
-    """The chi-square quantile of the gate (cached: scipy's inverse costs more than an update)."""
-    return chi2_quantile(probability, dof)
-
-
-def single_filter(config: TrackerConfig, model: MotionModel, x: FloatArray, p: FloatArray) -> EkfAdapter | UkfAdapter:
-    """The configuration's single-model filter (EKF or UKF, with its settings) on ``model`` from ``x``, ``p``."""
-    if config.filter == "ukf":
-        return UkfAdapter(x, p, model, config.ukf_alpha, config.ukf_beta, config.ukf_kappa)
-    return EkfAdapter(x, p, model, config.ekf_iterations)
-
-
-def build_filter(config: TrackerConfig, inits: Mapping[str, Initiation]) -> Filter:
-    """The configured filter, started from the initiation of each of its models."""
-    if config.filter != "imm":
-        init = inits[config.model]
-        model = config.motion_model()
-        if len(init.components) > 1:
-            return GaussianSumAdapter([single_filter(config, model, x, p) for _, x, p in init.components],
-                                      [w for w, _, _ in init.components])
-        return single_filter(config, model, init.x, init.p)
-    models = [config.motion_model(name) for name in MODELS]
-    log_ev = np.array([inits[name].log_evidence for name in MODELS])
-    mu0 = np.exp(log_ev - np.max(log_ev))
-    carry_x, carry_p = np.zeros(COMMON_DIM), np.zeros((COMMON_DIM, COMMON_DIM))
-    carry_x[:6], carry_p[:6, :6] = inits["ballistic"].x, inits["ballistic"].p
-    carry_p[list(THRUST), list(THRUST)] = config.sigma_thrust_mps2**2
-    carry_x[INV_BETA], carry_p[INV_BETA, INV_BETA] = config.inv_beta_m2_kg, config.sigma_inv_beta_m2_kg**2
-    times = (config.imm_boost_s, config.imm_ballistic_s, config.imm_reentry_s)
-    return ImmAdapter(models, [(inits[name].x, inits[name].p) for name in MODELS], mu0,
-                      switching_generator(MODELS, *times), carry_x, carry_p,
-                      switching_generator(MODELS, *times, in_air=True), config.ukf_alpha, config.ukf_beta,
-                      config.ukf_kappa)
-
-
-def switch_model(f: Filter, name: str, config: TrackerConfig) -> Filter:
-    """A single-model filter continued on the motion model ``name`` (same family and settings).
-
-    ``[r, v]`` and their covariance carry over; a component the new model adds (thrust,
-    ``1/beta``) starts from the configuration's prior, uncorrelated with ``[r, v]``; a
-    component it drops is marginalised out.
-    """
-    model = config.motion_model(name)
-    extra_x, extra_p = config.prior(model)
-
-    def one(a: EkfAdapter | UkfAdapter) -> EkfAdapter | UkfAdapter:
-        x = np.concatenate([a.x[:6], extra_x])
-        p = np.zeros((model.dim, model.dim))
-        p[:6, :6] = a.P[:6, :6]
-        p[6:, 6:] = extra_p
-        return single_filter(config, model, x, p)
-
-    if isinstance(f, GaussianSumAdapter):
-        return GaussianSumAdapter([one(c) for c in f.filters], [float(w) for w in f.weights])
-    assert isinstance(f, EkfAdapter | UkfAdapter)
-    return one(f)
-
-
-def phase_model(f: EkfAdapter | UkfAdapter | GaussianSumAdapter) -> str | None:
-    """The model a single-model filter on the ballistic model should be on, by what physics
-    tells of its estimate, or None to stay: in the air and climbing, a missile is under
-    power (boost); in the air and falling, it meets drag (reentry); a boost-model estimate
-    above the air whose thrust is indistinguishable from none, at two sigma in each
-    axis, has burnt out (ballistic)."""
-    x = f.x
-    in_air = float(dynamics.altitude_m(x[:3])) < AIR_TOP_M
-    climbing = float(x[:3] @ x[3:6]) > 0.0
-    name = f.model.name
-    if name == "ballistic" and in_air:
-        return "boost" if climbing else "reentry"
-    if name == "boost" and not in_air:
-        sigma = np.sqrt(np.diag(f.P)[6:9])
-        if np.all(np.abs(x[6:9]) < 2.0 * sigma):
-            return "ballistic"
-    return None
+COARSE_SIGMAS = 6.0
+"""The coarse gate: a report farther from a track's predicted position than this many
+sigmas of both (plus what the mismatch monitor's largest acceleration could add) is not
+even considered."""
+MERGE_PROBABILITY = 0.999
+"""Two tracks whose state difference is inside this chi-square quantile (6 dof) are one."""
+PARENT_DISTANCE_M = 50e3
+"""A track initiated within this distance of a confirmed track was born beside it (a separation)."""
 
 
 @dataclass(slots=True)
 class Tracker:
-    """Single-target tracker fed with detections in time order (stateful).
+    """Multi-target track manager (see the module notes).
 
-    ``history``: every estimate made (initiations and updates); ``rejected``: reports
-    outside the gate; ``deleted_s``: the times tracks were dropped.
-
-    **Mismatch monitor.** A filter whose motion model does not fit the phase (the
-    ballistic model in boost or reentry) becomes sure of a wrong answer: its innovations
-    grow while its covariance shrinks. The monitor keeps the NIS of the latest
-    :data:`MISMATCH_WINDOW` updates; when :data:`MISMATCH_SURPRISES` of them, the latest
-    included, exceed their :data:`MISMATCH_PROBABILITY` chi-square quantile (by chance one
-    update in about 3,000 for a consistent filter), it adds white acceleration noise to the
-    prediction, of the density that brings the latest NIS to its expected value
-    (:func:`widening_q`; the adaptive noise level of Bar-Shalom, Li & Kirubarajan 2001,
-    sec. 11.2.2, solved for each update) if an acceleration of at most
-    :data:`MAX_UNMODELLED_MPS2` can explain it, keeps adding it to the following predictions,
-    easing it off by :data:`MISMATCH_EASING` while the innovations are small, and records it in the estimates
-    (``widened_q_m2_s3``; :attr:`widened` lists them). A lone outlier, one surprise,
-    is gated as before. It runs for every filter; the IMM, whose modes cover every
-    phase, rarely needs it.
-
-    **Phases.** Innovations are slow to show a wrong model: the first metres per second
-    of drag on a track whose velocity is known to millimetres per second after a long
-    free flight, or thrust seen by a radar whose cross-range noise is hundreds of metres.
-    So a single-model filter configured on the ballistic model (the default ``model``) is
-    not left to find out what physics already tells: while its estimate is in the air
-    (below :data:`~sprn.tracking.models.AIR_TOP_M`) and climbing it continues on the boost
-    model, falling on the reentry model, and back on the ballistic model once above the
-    air with no significant thrust (:func:`phase_model`, :func:`switch_model`). Each
-    switch is recorded in :attr:`switches` ``(t_s, from, to)``.
+    ``tracks``: every track ever started, in order; ``unused``: the reports no track took.
     """
 
     sites: Mapping[str, Site]
     config: TrackerConfig = field(default_factory=TrackerConfig)
-    history: list[TrackEstimate] = field(default_factory=list)
-    rejected: list[Detection] = field(default_factory=list)
-    deleted_s: list[float] = field(default_factory=list)
-    initiations: list[Initiation] = field(default_factory=list)
-    switches: list[tuple[float, str, str]] = field(default_factory=list)
-    _pending: list[Detection] = field(default_factory=list)
-    _filter: Filter | None = None
+    confirm_m: int = CONFIRM_M
+    confirm_n: int = CONFIRM_N
+    tracks: list[Track] = field(default_factory=list)
+    unused: list[Detection] = field(default_factory=list)
+    _chains: Chains | None = None
     _t_s: float = float("-inf")
-    _t_used_s: float = float("-inf")
-    _misses: list[Detection] = field(default_factory=list)
-    _surprises: list[bool] = field(default_factory=list)
-    _q_extra: float = 0.0
+    _close: dict[tuple[int, int], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        cfg = self.config
+        self._chains = Chains(max_speed_mps=cfg.max_speed_mps, min_fixes=cfg.init_min_fixes,
+                              min_span_s=cfg.init_min_dt_s, max_age_s=cfg.delete_after_s, max_gap_s=cfg.init_max_gap_s)
+
+    # --- the scan ------------------------------------------------------------------------
+    def scan(self, dets: Sequence[Detection]) -> list[TrackEstimate]:
+        """Take the reports of one scan (one site, one time); the estimates it made."""
+        if not dets:
+            return []
+        t_s, name = dets[0].t_s, dets[0].site
+        if any(d.t_s != t_s or d.site != name for d in dets):
+            raise ValueError("a scan's reports share one time and one site")
+        if t_s < self._t_s:
+            raise ValueError(f"detection at {t_s} s is older than the track ({self._t_s} s)")
+        if name not in self.sites:
+            raise KeyError(f"detection from unknown site {name!r}")
+        self._t_s = t_s
+        site = self.sites[name]
+        self._expire(t_s)
+        live = [tr for tr in self.tracks if tr.alive]
+        fixes = [self._fix(d, site) for d in dets]
+        near = self._near(live, fixes, t_s)
+        spans = {tr.id: tr.predict_to(t_s) for tr, cand in zip(live, near) if cand}
+        hyp, nis = self._hypotheses(live, near, dets, site)
+        weights = ASSOCIATORS[self.config.association](hyp)
+        taken: set[int] = set()
+        estimates = []
+        for i, tr in enumerate(live):
+            if not near[i]:
+                if self._sees(site, tr, t_s):
+                    self._chance(tr, False, t_s)
+                continue
+            est = self._update(tr, i, weights, nis, near[i], dets, site, spans[tr.id], taken, hyp)
+            if est is not None:
+                estimates.append(est)
+            self._chance(tr, est is not None, t_s)
+        for j, fix in enumerate(fixes):
+            if j not in taken:
+                self.unused.append(fix.det)
+                new = self._initiate(fix, t_s)
+                if new is not None:
+                    estimates.append(new.history[-1])
+        self._merge(t_s)
+        return estimates
+
+    def update(self, det: Detection) -> TrackEstimate | None:
+        """Take one report as a scan of its own; the estimate made with it, or None."""
+        made = [e for e in self.scan([det]) if e.t_s == det.t_s and e.site == det.site]
+        return made[0] if made else None
+
+    # --- parts ---------------------------------------------------------------------------
+    def _fix(self, det: Detection, site: Site) -> Fix:
+        cov = position_covariance(site, det.z, det.covariance)
+        return Fix(det=det, r_ecef_m=position_from_measurement(site, det.z),
+                   sigma_m=math.sqrt(float(np.max(np.linalg.eigvalsh(cov)))))
+
+    def _near(self, live: Sequence[Track], fixes: Sequence[Fix], t_s: float) -> list[list[int]]:
+        """For each live track, the reports inside its coarse gate."""
+        if not fixes:
+            return [[] for _ in live]
+        pos = np.array([f.r_ecef_m for f in fixes])
+        sig = np.array([f.sigma_m for f in fixes])
+        out = []
+        for tr in live:
+            dt_s = t_s - tr.t_s
+            x, p = tr.filter.peek(dt_s)
+            sigma = math.sqrt(float(np.max(np.linalg.eigvalsh(np.asarray(p)[:3, :3]))))
+            slack = 0.5 * MAX_UNMODELLED_MPS2 * dt_s**2
+            d = np.linalg.norm(pos - np.asarray(x)[:3], axis=1)
+            out.append([int(j) for j in np.flatnonzero(d <= COARSE_SIGMAS * (sigma + sig) + slack)])
+        return out
+
+    def _hypotheses(self, live: Sequence[Track], near: Sequence[Sequence[int]], dets: Sequence[Detection],
+                    site: Site) -> tuple[Hypotheses, FloatArray]:
+        """Every candidate pair's log likelihood ratio (``-inf`` outside the gate) and NIS."""
+        cfg = self.config
+        ratio = np.full((len(live), len(dets)), -np.inf)
+        nis = np.full((len(live), len(dets)), np.inf)
+        for i, tr in enumerate(live):
+            for j in near[i]:
+                inn = tr.innovation(dets[j], site)
+                nis[i, j] = inn.nis
+                if inn.nis <= gate_threshold(cfg.gate_probability, int(inn.y.size)):
+                    logdet = float(np.linalg.slogdet(2.0 * np.pi * np.asarray(inn.s))[1])
+                    ratio[i, j] = log_likelihood_ratio(inn.nis, logdet, cfg.pd, cfg.clutter_density)
+        return Hypotheses(log_ratio=ratio, log_miss=math.log1p(-cfg.pd)), nis
+
+    def _update(self, tr: Track, i: int, weights: FloatArray, nis: FloatArray, near: Sequence[int],
+                dets: Sequence[Detection], site: Site, dt_s: float, taken: set[int],
+                hyp: Hypotheses) -> TrackEstimate | None:
+        """Update one track with what the associator gave it; the estimate, or None (a miss)."""
+        if self.config.association == "jpda":
+            js = [j for j in near if weights[i, j] > 0.0]
+            taken.update(js)
+            est = tr.update_mixture([dets[j] for j in js], [float(weights[i, j]) for j in js],
+                                    float(weights[i, -1]), site)
+            if est is not None:
+                tr.score += float(np.dot(weights[i, js], hyp.log_ratio[i, js])) + float(weights[i, -1]) * hyp.log_miss
+            return est
+        assigned = [j for j in near if weights[i, j] > 0.5]
+        if assigned:
+            j = assigned[0]
+        else:  # nothing in the gate: the nearest free report, for the mismatch monitor
+            free = [j for j in near if j not in taken and not np.any(weights[:, j] > 0.5)]
+            if not free:
+                return None
+            j = min(free, key=lambda k: float(nis[i, k]))
+        est = tr.update(dets[j], site, dt_s)
+        if est is not None:
+            taken.add(j)
+            tr.score += float(hyp.log_ratio[i, j]) if np.isfinite(hyp.log_ratio[i, j]) else 0.0
+        return est
+
+    def _sees(self, site: Site, tr: Track, t_s: float) -> bool:
+        """Whether the scan's site could have seen the track (range, elevation and sector)."""
+        x, _ = tr.filter.peek(t_s - tr.t_s)
+        z = measure(site, np.asarray(x)[:6])
+        rng, az, el = float(z[0]), float(z[1]), float(z[2])
+        half = 0.5 * site.sector_width_rad
+        off = (az - site.boresight_az_rad + math.pi) % (2.0 * math.pi) - math.pi
+        return (site.min_range_m <= rng <= site.max_range_m and site.min_el_rad <= el <= site.max_el_rad
+                and abs(off) <= half)
+
+    def _chance(self, tr: Track, hit: bool, t_s: float) -> None:
+        """Record a chance the track had; confirm or drop it (see the module notes)."""
+        tr.hits.append(hit)
+        if not hit:
+            tr.misses += 1
+            tr.score += math.log1p(-self.config.pd)
+        else:
+            tr.misses = 0
+        recent = tr.hits[-self.confirm_n:]
+        if tr.status == "tentative":
+            if sum(recent) >= self.confirm_m:
+                tr.status, tr.t_confirmed_s = "confirmed", t_s
+            elif len(tr.hits) >= self.confirm_n:
+                self._drop(tr, t_s)
+        elif tr.misses >= self.config.delete_after_misses:
+            self._drop(tr, t_s)
+
+    def _expire(self, t_s: float) -> None:
+        """Drop tracks that have coasted too long."""
+        for tr in self.tracks:
+            if not tr.alive:
+                continue
+            if t_s - tr.t_used_s > self.config.delete_after_s:
+                self._drop(tr, t_s)
+
+    def _drop(self, tr: Track, t_s: float) -> None:
+        tr.status, tr.t_deleted_s = "deleted", t_s
+
+    def _initiate(self, fix: Fix, t_s: float) -> Track | None:
+        """Add an unused report to the chains; a new tentative track if one is ready."""
+        assert self._chains is not None
+        chain = self._chains.add(fix)
+        if chain is None:
+            return None
+        cfg = self.config
+        fixes = [f.det for f in chain]
+        names = MODELS if cfg.filter == "imm" else (cfg.model,)
+        inits: dict[str, Initiation] = {}
+        for name in names:
+            model = cfg.motion_model(name)
+            mean, cov = cfg.prior(model)
+            inits[name] = initiate(fixes, self.sites, model, mean, cov, cfg.init_samples, cfg.init_nonlinearity,
+                                   cfg.init_components if cfg.filter != "imm" else 1)
+        x = inits[names[0]].x
+        if float(np.linalg.norm(x[3:6])) > cfg.max_speed_mps or float(np.linalg.norm(x[:3])) < _BELOW_GROUND_M:
+            self._chains.drop_first(chain)
+            return None
+        parent = self._parent(x, t_s)
+        tr = Track.start(len(self.tracks) + 1, cfg, inits, fixes, parent)
+        self.tracks.append(tr)
+        used = {id(f) for f in fixes}
+        self.unused = [d for d in self.unused if id(d) not in used]
+        return tr
+
+    def _parent(self, x: FloatArray, t_s: float) -> int | None:
+        """The confirmed track a new one was born beside, if any (a separation)."""
+        best, best_d = None, PARENT_DISTANCE_M
+        for tr in self.tracks:
+            if tr.status != "confirmed":
+                continue
+            xp, _ = tr.predicted(t_s)
+            d = float(np.linalg.norm(xp[:3] - x[:3]))
+            if d < best_d:
+                best, best_d = tr.id, d
+        return best
+
+    def _merge(self, t_s: float) -> None:
+        """Merge tracks that follow one object (see the module notes).
+
+        Two tracks that each took a report of this scan are two objects however close
+        they are (the radar resolved them); two that are one within their covariances
+        while at most one of them took a report are counted towards a merge.
+        """
+        live = [tr for tr in self.tracks if tr.alive and tr.t_s == t_s]
+        gate = chi2_quantile(MERGE_PROBABILITY, 6)
+        close = {}
+        for a_i, a in enumerate(live):
+            xa, pa = a.predicted(t_s)
+            for b in live[a_i + 1:]:
+                if a.t_used_s == t_s and b.t_used_s == t_s:
+                    continue
+                xb, pb = b.predicted(t_s)
+                d = xa - xb
+                try:
+                    d2 = float(d @ np.linalg.solve(pa + pb, d))
+                except np.linalg.LinAlgError:
+                    continue
+                if d2 < gate:
+                    key = (a.id, b.id)
+                    close[key] = self._close.get(key, 0) + 1
+                    if close[key] >= self.config.merge_scans:
+                        loser = b if len(b.reports) <= len(a.reports) else a
+                        self._drop(loser, t_s)
+        self._close = {k: v for k, v in close.items() if all(self.tracks[i - 1].alive for i in k)}
+
+    # --- views -------------------------------------------------------------------------------
+    @property
+    def confirmed(self) -> list[Track]:
+        """Tracks that were ever confirmed."""
+        return [tr for tr in self.tracks if tr.t_confirmed_s is not None]
+
+    @property
+    def principal(self) -> Track | None:
+        """The track with the most reports among the live ones (else among all): for one target, its track."""
+        live = [tr for tr in self.tracks if tr.alive]
+        pool = live or self.tracks
+        return max(pool, key=lambda tr: len(tr.reports)) if pool else None
+
+    @property
+    def history(self) -> list[TrackEstimate]:
+        """Every track's estimates in time order (for one target: its track's, across re-initiations)."""
+        return sorted((e for tr in self.tracks for e in tr.history), key=lambda e: e.t_s)
+
+    @property
+    def rejected(self) -> list[Detection]:
+        """Reports no track took (outside every gate, and not the fixes a track started from)."""
+        return list(self.unused)
+
+    @property
+    def deleted_s(self) -> list[float]:
+        """The times tracks were dropped."""
+        return sorted(tr.t_deleted_s for tr in self.tracks if tr.t_deleted_s is not None)
+
+    @property
+    def initiations(self) -> list[Initiation]:
+        return [init for tr in self.tracks for init in tr.initiations.values()]
+
+    @property
+    def switches(self) -> list[tuple[float, str, str]]:
+        return sorted(s for tr in self.tracks for s in tr.switches)
 
     @property
     def widened(self) -> list[TrackEstimate]:
@@ -269,188 +346,18 @@ class Tracker:
     @property
     def initiated(self) -> bool:
         """Whether a track is alive."""
-        return self._filter is not None
-
-    def update(self, det: Detection) -> TrackEstimate | None:
-        """Take one detection; return the new estimate, or None if none was made."""
-        if det.t_s < self._t_s:
-            raise ValueError(f"detection at {det.t_s} s is older than the track ({self._t_s} s)")
-        if det.site not in self.sites:
-            raise KeyError(f"detection from unknown site {det.site!r}")
-        if self._filter is not None and det.t_s - self._t_used_s > self.config.delete_after_s:
-            self._delete(det.t_s, [])
-        if self._filter is None:
-            return self._try_initiate(det)
-        self._follow_phase()
-        site = self.sites[det.site]
-        dt_s = det.t_s - self._t_s
-        self._filter.predict(dt_s)
-        self._t_s = det.t_s
-        used = self._usable(det, site)
-        inn, widened = self._monitored_innovation(used, site, dt_s)
-        nis = inn.nis
-        if nis > gate_threshold(self.config.gate_probability, int(inn.y.size)):
-            self.rejected.append(det)
-            self._misses.append(det)
-            if len(self._misses) >= self.config.delete_after_misses:
-                self._delete(det.t_s, self._misses)
-            return None
-        self._filter.correct(inn)  # type: ignore[arg-type]
-        self._misses = []
-        self._t_used_s = det.t_s
-        est = self._estimate(det, nis, inn, widened)
-        self.history.append(est)
-        return est
-
-    def _monitored_innovation(self, det: Detection, site: Site,
-                              dt_s: float) -> tuple[Innovation | MixtureInnovation | ImmInnovation, float]:
-        """The report's innovation after the mismatch monitor's widening (see the class
-        notes), and the white acceleration density added to this prediction (0: none)."""
-        assert self._filter is not None
-        inn = self._filter.innovation(det.z, site, det.covariance)
-        widened = self._q_extra
-        if widened > 0.0:  # the widening held from earlier updates
-            self._filter.widen(widened, dt_s)
-            inn = self._filter.innovation(det.z, site, det.covariance)
-            if inn.nis < inn.y.size:  # below its mean: evidence that the added noise is more than needed
-                self._q_extra *= MISMATCH_EASING
-                if self._q_extra < self.config.q_m2_s3:  # below the model's own noise: done
-                    self._q_extra = 0.0
-        if self._surprised(inn.nis, int(inn.y.size)):
-            more = self._widen(inn, det, site, dt_s)
-            if more > 0.0:
-                inn = self._filter.innovation(det.z, site, det.covariance)
-                widened = self._q_extra = widened + more
-        return inn, widened
-
-    def _follow_phase(self) -> None:
-        """Move a single-model filter configured on the ballistic model to the phase's model
-        (see the class notes)."""
-        f = self._filter
-        if isinstance(f, ImmAdapter) or f is None or self.config.model != "ballistic":
-            return
-        name = phase_model(f)
-        if name is not None:
-            self._filter = switch_model(f, name, self.config)
-            self.switches.append((self._t_s, f.model.name, name))
-
-    def _surprised(self, nis: float, dof: int) -> bool:
-        """Record an update's NIS; whether the monitor's window now shows a mismatch."""
-        surprise = nis > gate_threshold(MISMATCH_PROBABILITY, dof)
-        self._surprises = [*self._surprises[1 - MISMATCH_WINDOW:], surprise]
-        return surprise and sum(self._surprises) >= MISMATCH_SURPRISES
-
-    def _widen(self, inn: Innovation | MixtureInnovation | ImmInnovation, det: Detection, site: Site,
-               dt_s: float) -> float:
-        """Widen the filter's prediction to fit the innovation (see the class notes); the density added."""
-        assert self._filter is not None
-        if dt_s <= 0.0:
-            return 0.0
-        x = np.ascontiguousarray(self._filter.x[:6], dtype=float)
-        _, h = kernels.measure_jacobian(site.enu_rotation, site.r_ecef_m, x, det.z.size == 4)
-        # A constant acceleration a over dt moves the state as white noise of density 3 a^2 dt / 4
-        # does (the same position variance, a^2 dt^4 / 4 = q dt^3 / 3).
-        q_max = 0.75 * MAX_UNMODELLED_MPS2**2 * dt_s
-        q = widening_q(inn.y, inn.s, h, kernels.white_acceleration_q(dt_s, 1.0), q_max,
-                       gate_threshold(self.config.gate_probability, int(inn.y.size)))
-        if q > 0.0:
-            self._filter.widen(q, dt_s)
-        return q
-
-    def _estimate(self, det: Detection, nis: float, inn: Innovation | MixtureInnovation | ImmInnovation | None,
-                  widened: float = 0.0) -> TrackEstimate:
-        f = self._filter
-        assert f is not None
-        dof = 3 if inn is None else int(inn.y.size)
-        if isinstance(f, ImmAdapter):
-            x, p = f.combined()
-            common = f.common_mean()
-            return TrackEstimate(
-                t_s=det.t_s, x=x, p=p, site=det.site, nis=nis, dof=dof,
-                mode_probabilities=tuple(float(m) for m in f.mu),
-                thrust_mps2=float(np.linalg.norm(common[list(THRUST)])), inv_beta_m2_kg=float(common[INV_BETA]),
-                widened_q_m2_s3=widened,
-            )
-        slots = f.model.slots
-        x, p = f.x, f.P
-        return TrackEstimate(
-            t_s=det.t_s, x=x[:6], p=p[:6, :6], site=det.site, nis=nis, dof=dof,
-            thrust_mps2=float(np.linalg.norm(x[6:9])) if THRUST[0] in slots else float("nan"),
-            inv_beta_m2_kg=float(x[6]) if INV_BETA in slots else float("nan"),
-            widened_q_m2_s3=widened,
-        )
-
-    def _usable(self, det: Detection, site: Site) -> Detection:
-        """The detection, without its range rate while the track is too uncertain for it.
-
-        Range rate is bilinear in position and velocity: an estimate off by ``dr`` and
-        ``dv`` predicts it wrong by about ``|dr| |dv| / range``, a term that makes the
-        posterior non-Gaussian (a ring in velocity space). Range rate is used only once
-        that term, with ``dr`` and ``dv`` at ``range_rate_guard_sigmas`` sigmas (traces of
-        the covariance blocks), is below the measurement's own sigma: at one sigma (the
-        first guard), a track whose initiation was 3 sigma off took range rate when the
-        term was 12 m/s and locked onto the wrong solution.
-        """
-        if det.z.size < 4 or self._filter is None:
-            return det
-        x, p = self._filter.x, self._filter.P
-        d = x[:3] - site.r_ecef_m
-        rng = math.sqrt(float(d @ d))
-        k = self.config.range_rate_guard_sigmas
-        pos_var = float(p[0, 0]) + float(p[1, 1]) + float(p[2, 2])
-        vel_var = float(p[3, 3]) + float(p[4, 4]) + float(p[5, 5])
-        second_order = k * k * math.sqrt(pos_var * vel_var) / rng
-        if second_order < det.sigma[3]:
-            return det
-        return Detection(t_s=det.t_s, site=det.site, z=det.z[:3], sigma=det.sigma[:3], snr_db=det.snr_db,
-                         t_arrival_s=det.t_arrival_s)
-
-    def _delete(self, t_s: float, seeds: list[Detection]) -> None:
-        """Drop the track; the reports it missed seed the next initiation."""
-        self._filter = None
-        self.deleted_s.append(t_s)
-        self._pending = list(seeds)
-        self._misses = []
-        self._surprises = []
-        self._q_extra = 0.0
-
-    def _try_initiate(self, det: Detection) -> TrackEstimate | None:
-        cfg = self.config
-        self._pending.append(det)
-        self._pending = [d for d in self._pending if det.t_s - d.t_s <= cfg.delete_after_s]
-        span = det.t_s - self._pending[0].t_s
-        if span < cfg.init_min_dt_s or len(self._pending) < cfg.init_min_fixes:
-            return None
-        names = MODELS if cfg.filter == "imm" else (cfg.model,)
-        inits = {}
-        for name in names:
-            model = cfg.motion_model(name)
-            mean, cov = cfg.prior(model)
-            components = cfg.init_components if cfg.filter != "imm" else 1
-            inits[name] = initiate(self._pending, self.sites, model, mean, cov, cfg.init_samples,
-                                   cfg.init_nonlinearity, components)
-        self.initiations.extend(inits.values())
-        self._filter = build_filter(cfg, inits)
-        self._pending = []
-        self._t_s = self._t_used_s = det.t_s
-        est = self._estimate(det, float("nan"), None)
-        self.history.append(est)
-        return est
+        return any(tr.alive for tr in self.tracks)
 
     def config_model(self) -> MotionModel:
         """The ballistic motion model of this configuration (for ``[r, v]`` predictions)."""
         return self.config.motion_model("ballistic")
 
     def predicted(self, t_s: float) -> tuple[FloatArray, FloatArray]:
-        """The track's ``[r, v]`` state and covariance predicted to ``t_s`` (no update).
-
-        From the live filter; once a track is deleted, from its last estimate with the
-        ballistic model.
-        """
-        if self._filter is not None:
-            x, p = self._filter.peek(t_s - self._t_s)
-            return np.asarray(x)[:6], np.asarray(p)[:6, :6]
-        if not self.history:
+        """The principal track's ``[r, v]`` state and covariance predicted to ``t_s`` (no update)."""
+        tr = self.principal
+        if tr is None:
             raise RuntimeError("no track yet")
-        last = self.history[-1]
-        return self.config_model().predict(np.array(last.x), np.array(last.p), t_s - last.t_s)
+        return tr.predicted(t_s)
+
+
+_BELOW_GROUND_M = 6.35e6  # m from the centre: under any point of the WGS84 surface by 7 km

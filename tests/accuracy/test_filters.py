@@ -230,7 +230,7 @@ def test_impact_prediction_60_s_before_impact_within_twice_the_bound():
         tk = Tracker(sites={site.name: site}, config=cfg)
         for d in dets:
             tk.update(d)
-        f = tk._filter
+        f = tk.principal.filter if tk.principal is not None and tk.principal.alive else None
         assert f is not None and tk.history[-1].t_s == pytest.approx(t_eval, abs=1.0)
         x7 = np.asarray(f.x)
         _, hit = propagate_to_ground(x7[None, :6], max(float(x7[6]), 0.0))

@@ -1,0 +1,138 @@
+"""Telling the warhead from the rest: a class for each track, with probabilities.
+
+Classes (:data:`CLASSES`): ``reentry-vehicle`` (the threat; a missile in boost is
+counted here, since it carries it), ``stage`` (a spent stage), ``debris`` and ``false``
+(a track of false alarms). A naive-Bayes combination of what a command centre observes,
+each piece of evidence independent given the class:
+
+* **Radar cross-section.** Each report's estimated RCS (``Detection.rcs_dbsm``) after
+  the track's boost, against each class's signature in the report's band
+  (:class:`Signature`: the mean of ``10 log10`` of a Swerling-fluctuating RCS is below
+  the log of its mean, by 2.51 dB for Swerling 1 and 1.18 dB for Swerling 3; spread
+  :data:`RCS_SPREAD_DB`). A false alarm's "RCS" is whatever the threshold crossing
+  implies: uniform over :data:`FALSE_RCS_SPAN_DB`.
+* **Ballistic coefficient.** Once the filter has learnt ``1/beta`` from drag (its
+  standard deviation below half the prior's), the estimate against each class's
+  log-normal population (:data:`INV_BETA_POPULATIONS`).
+* **Track score.** The sequential log-likelihood ratio of target against clutter
+  (:class:`~sprn.tracking.track.Track` ``score``) is the evidence against ``false``.
+* **Separation history.** A track born beside a confirmed track (``parent``) is a real
+  object that separated: it is not ``false`` on that account (its score rules).
+
+Priors are equal (:data:`PRIOR`). The signatures are the defender's knowledge of what
+reentry vehicles, stages and debris look like; sprn's catalogue (``sprn/data/sites.toml``
+``[rcs.*]``) is what its radars see, so a classifier handed the catalogue's own
+signatures is the best case. Pass other signatures to :func:`class_probabilities` to ask
+what a defender with worse knowledge would conclude.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from sprn.tracking.config import MODELS, RV_INV_BETA_M2_KG, RV_SIGMA_INV_BETA_M2_KG
+from sprn.tracking.track import Track
+
+CLASSES = ("reentry-vehicle", "stage", "debris", "false")
+PRIOR = {c: 1.0 / len(CLASSES) for c in CLASSES}
+RCS_SPREAD_DB = 6.0
+"""Spread of one report's RCS about its class's mean in dB: Swerling 1 alone gives 5.6 dB
+(the standard deviation of 10 log10 of an exponential variable), Swerling 3 3.5 dB; the
+rest is aspect and the radar's own estimation error."""
+FALSE_RCS_SPAN_DB = 60.0
+"""A false alarm's implied RCS is spread over this span (-40 to +20 dBsm)."""
+SWERLING_LOG_BIAS_DB = {0: 0.0, 1: -2.51, 2: -2.51, 3: -1.18, 4: -1.18}
+"""Mean of 10 log10(RCS / mean RCS) by Swerling case: 10 log10(e) times psi(k) - ln k with
+k = 1 (cases 1, 2) or 2 (cases 3, 4) degrees of freedom pairs."""
+INV_BETA_POPULATIONS = {
+    "reentry-vehicle": (math.log(RV_INV_BETA_M2_KG), RV_SIGMA_INV_BETA_M2_KG / RV_INV_BETA_M2_KG),
+    "stage": (math.log(1.0 / 150.0), 0.7),
+    "debris": (math.log(1.0 / 30.0), 1.0),
+}
+"""Median and log-spread of ``1/beta`` (m^2/kg) by class: reentry vehicles as the tracker
+assumes (:mod:`sprn.tracking.config`); tumbling spent stages with beta of about 60-600
+kg/m^2 (the catalogue's 100-170 for liquid stages, more for solid); debris (covers,
+fragments) about 5-200 kg/m^2 (assumptions; Regan & Anandakrishnan, *Dynamics of
+Atmospheric Re-entry*, 1993, ch. 1, give 10-100 for light tumbling bodies)."""
+_BOOST = MODELS.index("boost")
+LEARNT_SHARE = 0.5
+"""``1/beta`` counts as evidence once its standard deviation is below this share of the prior's."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Signature:
+    """A class's mean RCS (m^2) by band (``"VHF"``, other bands use ``other_m2``) and its Swerling case."""
+
+    vhf_m2: float
+    other_m2: float
+    swerling: int
+
+    def mean_db(self, band: str) -> float:
+        """The expected ``10 log10`` of one report's RCS in ``band``."""
+        m2 = self.vhf_m2 if band == "VHF" else self.other_m2
+        return 10.0 * math.log10(m2) + SWERLING_LOG_BIAS_DB.get(self.swerling, 0.0)
+
+
+def _log_normal(x: float, mean: float, sigma: float) -> float:
+    """The log of a normal density, less its constant ``ln sqrt(2 pi)``."""
+    return -0.5 * ((x - mean) / sigma) ** 2 - math.log(sigma)
+
+
+def class_probabilities(track: Track, bands: Mapping[str, str],
+                        signatures: Mapping[str, Signature]) -> dict[str, float]:
+    """The track's class probabilities (see the module notes).
+
+    ``bands``: each site's radar band by site name; ``signatures``: the RCS signature of
+    ``reentry-vehicle``, ``stage`` and ``debris``.
+    """
+    log_p = {c: math.log(PRIOR[c]) for c in CLASSES}
+    boost_until = _boost_end(track)
+    for det in track.reports:
+        if not math.isfinite(det.rcs_dbsm) or det.t_s <= boost_until:
+            continue
+        band = bands.get(det.site, "UHF")
+        for c, sig in signatures.items():
+            log_p[c] += _log_normal(det.rcs_dbsm, sig.mean_db(band), RCS_SPREAD_DB)
+        log_p["false"] += 0.5 * math.log(2.0 * math.pi) - math.log(FALSE_RCS_SPAN_DB)  # the same constant dropped
+    learnt = [e for e in track.history
+              if math.isfinite(e.sigma_inv_beta_m2_kg) and e.inv_beta_m2_kg > 0.0
+              and e.sigma_inv_beta_m2_kg < LEARNT_SHARE * track.config.sigma_inv_beta_m2_kg]
+    if learnt:
+        e = learnt[-1]
+        ln_ib = math.log(e.inv_beta_m2_kg)
+        ln_sigma = e.sigma_inv_beta_m2_kg / e.inv_beta_m2_kg
+        for c, (mean, spread) in INV_BETA_POPULATIONS.items():
+            log_p[c] += _log_normal(ln_ib, mean, math.hypot(spread, ln_sigma))
+        log_p["false"] += -math.log(10.0)  # a false track's drag estimate: anything over e^10 of 1/beta
+    log_p["false"] -= track.score
+    top = max(log_p.values())
+    w = {c: math.exp(v - top) for c, v in log_p.items()}
+    total = sum(w.values())
+    return {c: w[c] / total for c in CLASSES}
+
+
+def _boost_end(track: Track) -> float:
+    """The time of the track's last estimate under thrust (boost mode most likely, or a
+    thrust estimate above two sigma of nothing); -inf if none."""
+    t = -np.inf
+    for e in track.history:
+        if e.mode_probabilities:
+            if e.mode_probabilities[_BOOST] > 0.5:
+                t = e.t_s
+        elif math.isfinite(e.thrust_mps2) and e.thrust_mps2 > 1.0:
+            t = e.t_s
+    return float(t)
+
+
+def most_likely(probabilities: Mapping[str, float]) -> str:
+    """The class of highest probability."""
+    return max(probabilities, key=lambda c: probabilities[c])
+
+
+def in_boost(track: Track) -> bool:
+    """Whether the track's latest estimate is under thrust."""
+    return bool(track.history) and _boost_end(track) == track.history[-1].t_s

@@ -1,0 +1,146 @@
+"""The multi-target track manager on scenes with known truth (tests/scenes.py): objects that
+separate, false alarms only, a salvo; GNN and JPDA; the association's and GOSPA's parts."""
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from scenes import FA_BOX, SITE, SITES, Obj, fa_volume, scans, start
+from sprn.radar import measurement_jacobian
+from sprn.scenescore import gospa
+from sprn.tracking import EkfAdapter, Tracker, TrackerConfig
+from sprn.tracking.association import Hypotheses, gnn, jpda, log_likelihood_ratio
+from sprn.tracking.models import BallisticModel
+from sprn.tracking.track import blend, gate_threshold
+
+
+def run(objects, seed, t_end_s, association="gnn", false_per_scan=0.0):
+    rng = np.random.default_rng(seed)
+    tk = Tracker(sites=SITES, config=TrackerConfig(association=association))
+    labels = {}
+    for dets, labs in scans(objects, rng, t_end_s, false_per_scan=false_per_scan):
+        labels.update({id(d): lab for d, lab in zip(dets, labs)})
+        tk.scan(dets)
+    return tk, labels
+
+
+def owner(track, labels, after_s=-math.inf):
+    """The object most of a track's resolved reports (one object's, or a false alarm's) after
+    ``after_s`` came from, and their share."""
+    labs = [labels[id(d)] for d in track.reports if d.t_s >= after_s and len(labels[id(d)]) <= 1]
+    counts = Counter(lab for lab in labs if lab)
+    if not counts:
+        return None, 0.0
+    name, n = counts.most_common(1)[0]
+    return name[0], n / len(labs)
+
+
+def separating_pair(dv_mps=3.0):
+    """A reentry vehicle and its stage drifting apart at ``dv_mps`` along the velocity (a
+    separation's push): their range difference at the radar grows to 200 m in 150 s and
+    500 m in 250 s, and keeps growing for the 500 s of the test."""
+    a = start()
+    dv = dv_mps * a[3:] / np.linalg.norm(a[3:])
+    return [Obj("rv", a), Obj("stage", a + np.concatenate([[0.0, 0.0, 0.0], dv]))]
+
+
+@pytest.mark.parametrize("association", ["gnn", "jpda"])
+def test_two_close_objects_become_two_tracks_once_the_radar_resolves_them(association):
+    """The pair is inside one 150 m range cell for about 120 s: one report, one track. From
+    then on each object has its own report; once they are 10 range sigmas (500 m) apart the chance that GNN swaps them in a scan is below 1e-6 (a 5-sigma gap between two
+    3-sigma gates), so every track's later reports come from one object: purity 1 less at
+    most one report in 50 (the allowance for the few scans where a report of one object is
+    missing and the other's drifts near a gate's edge)."""
+    for seed in range(3):
+        tk, labels = run(separating_pair(), seed, 500.0, association)
+        alive = [tr for tr in tk.tracks if tr.alive and tr.status == "confirmed"]
+        assert len(alive) == 2, [(tr.id, tr.status, len(tr.reports)) for tr in tk.tracks]
+        owners = [owner(tr, labels) for tr in alive]
+        assert {o for o, _ in owners} == {"rv", "stage"}
+        assert all(purity >= 0.98 for _, purity in owners), owners
+
+
+def test_false_alarms_alone_confirm_no_track_within_a_poisson_bound():
+    """Two false alarms per scan for 20 minutes (1,200 reports). A tentative track of false
+    alarms is confirmed only if 3 of its next 5 scans put a false alarm in its gate: with
+    probability q per scan (the gate's volume over the search volume times the false alarms
+    per scan), about C(5,3) q^3 each. The number confirmed must not exceed the 99.9 %
+    Poisson quantile of the sum of those chances over the tentative tracks started."""
+    per_scan = 2.0
+    tk, _ = run([], 7, 1200.0, false_per_scan=per_scan)
+    assert tk.tracks, "false alarms never lined up: the test says nothing"
+    gate = gate_threshold(TrackerConfig().gate_probability, 3)
+    unit_ball = 4.0 / 3.0 * math.pi * gate**1.5
+    expected = 0.0
+    for tr in tk.tracks:
+        x, p = tr.history[0].x, tr.history[0].p
+        h = measurement_jacobian(SITE, np.asarray(x))[:3]
+        s = h @ p @ h.T + np.diag(SITE.noise_std**2)
+        q = min(1.0, per_scan * unit_ball * math.sqrt(np.linalg.det(s)) / fa_volume())
+        expected += math.comb(5, 3) * q**3
+    confirmed = [tr for tr in tk.tracks if tr.t_confirmed_s is not None]
+    bound = stats.poisson.ppf(0.999, expected)
+    print(f"{len(tk.tracks)} tentative tracks of false alarms, {len(confirmed)} confirmed "
+          f"(expected {expected:.2g}, bound {bound:.0f})")
+    assert len(confirmed) <= bound
+
+
+@pytest.mark.parametrize("association", ["gnn", "jpda"])
+def test_a_salvo_of_four_gives_four_tracks(association):
+    """Four missiles launched 40 s apart from pads 30 km apart, with false alarms: four
+    confirmed tracks, one per missile, each at least 98 % pure (the same allowance as above)."""
+    objects = [Obj(f"m{k + 1}", start(lat_deg=40.0 + 0.27 * k, lon_deg=128.0), t0_s=40.0 * k) for k in range(4)]
+    tk, labels = run(objects, 3, 500.0, association, false_per_scan=1.0)
+    confirmed = [tr for tr in tk.tracks if tr.t_confirmed_s is not None]
+    owners = [owner(tr, labels) for tr in confirmed]
+    assert sorted(o for o, _ in owners) == ["m1", "m2", "m3", "m4"], owners
+    assert all(p >= 0.98 for _, p in owners), owners
+
+
+def test_gnn_takes_the_likeliest_assignment_and_misses_outside_the_gates():
+    """Two tracks, three reports: track 0 likes report 1 best, track 1 likes report 1 too but
+    report 2 nearly as well; the joint optimum gives 1 to track 0 and 2 to track 1; report 0
+    is in no gate."""
+    ratio = np.array([[-np.inf, 10.0, 2.0], [-np.inf, 9.0, 8.5]])
+    w = gnn(Hypotheses(log_ratio=ratio, log_miss=math.log(0.1)))
+    assert w.tolist() == [[0, 1, 0, 0], [0, 0, 1, 0]]
+    alone = gnn(Hypotheses(log_ratio=np.array([[-np.inf]]), log_miss=math.log(0.1)))
+    assert alone.tolist() == [[0, 1]]
+
+
+def test_jpda_of_one_track_is_the_pda_and_of_two_shares_a_report():
+    """One track: beta_j proportional to each report's likelihood ratio, beta_0 to 1 - pd
+    (Bar-Shalom et al. 2011, eq. 6.2.4-6). Two tracks with one report between them: the
+    events are {none, 0 takes it, 1 takes it}, and the probabilities follow."""
+    lr = np.array([[1.0, 2.0]])
+    beta = jpda(Hypotheses(log_ratio=np.log(lr), log_miss=math.log(0.1)))
+    total = 0.1 + 1.0 + 2.0
+    np.testing.assert_allclose(beta, [[1.0 / total, 2.0 / total, 0.1 / total]])
+    two = jpda(Hypotheses(log_ratio=np.log(np.array([[3.0], [1.0]])), log_miss=math.log(0.5)))
+    z = 0.5 * 0.5 + 3.0 * 0.5 + 0.5 * 1.0  # none, track 0 alone, track 1 alone
+    np.testing.assert_allclose(two, [[1.5 / z, 1.0 - 1.5 / z], [0.5 / z, 1.0 - 0.5 / z]])
+    assert log_likelihood_ratio(0.0, 0.0, 1.0, 1.0) == 0.0
+
+
+def test_blend_is_the_moment_matched_mixture():
+    model = BallisticModel()
+    a = EkfAdapter(np.arange(6.0), np.eye(6), model)
+    b = EkfAdapter(np.arange(6.0) + 2.0, 4.0 * np.eye(6), model)
+    out = blend([a, b], np.array([0.25, 0.75]))
+    np.testing.assert_allclose(out.x, np.arange(6.0) + 1.5)
+    spread = 0.25 * 0.75 * 4.0  # w1 w2 (x1 - x2)^2 per component
+    np.testing.assert_allclose(np.diag(out.P), 0.25 + 3.0 + spread)
+
+
+def test_gospa_splits_into_localisation_misses_and_false_tracks():
+    c = 20e3
+    truth = np.array([[0.0, 0.0, 0.0], [1e6, 0.0, 0.0]])
+    assert gospa(truth, truth, c).distance_m == 0.0
+    one = gospa(truth, truth[:1] + [300.0, 400.0, 0.0], c)
+    assert (one.missed, one.false) == (1, 0)
+    assert one.distance_m == pytest.approx(math.sqrt(500.0**2 + c**2 / 2))
+    far = gospa(truth[:1], truth[:1] + [30e3, 0.0, 0.0], c)
+    assert (far.missed, far.false, far.distance_m) == (1, 1, pytest.approx(c))
