@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 
 from sprn.errors import SprnError
 from sprn.tracking.config import (
+    ASSOCIATIONS,
     DEFAULT_FILTER,
     FILTERS,
     RV_INV_BETA_M2_KG,
     RV_SIGMA_INV_BETA_M2_KG,
+    TrackerConfig,
 )
 
 if TYPE_CHECKING:
@@ -141,10 +143,13 @@ def _cmd_track(args: argparse.Namespace) -> int:
     if args.beta is not None and not args.beta > 0:
         raise SprnError(f"--beta {args.beta}: expected a ballistic coefficient > 0 kg/m^2")
     beta = {} if args.beta is None else {"inv_beta_m2_kg": 1.0 / args.beta, "sigma_inv_beta_m2_kg": 0.0}
-    run = files.track_files(args.sites, args.measurements, args.filter, **beta)
-    out = files.track_outputs(run.track, run.predictions)
+    run = files.track_files(args.sites, args.measurements, args.filter,
+                            config=TrackerConfig(association=args.association), **beta)
+    out = files.track_outputs(run.track, run.predictions, run.prediction_tracks)
     report.write_atomic(args.out, out)
-    print(f"{len(run.track.t_s)} track states, {len(run.predictions)} impact predictions; wrote {', '.join(out)} "
+    n_tracks = len(set(run.track.ids.tolist()))
+    print(f"{n_tracks} track{'s' if n_tracks != 1 else ''}, {len(run.track.t_s)} track states, "
+          f"{len(run.predictions)} impact predictions; wrote {', '.join(out)} "
           f"to {args.out}/")
     for line in files.notes(run):
         print(line)
@@ -345,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     trk.add_argument("--out", required=True, help="output directory for track.csv and impact.csv")
     trk.add_argument("--filter", choices=FILTERS, default=DEFAULT_FILTER,
                      help=f"filter (default {DEFAULT_FILTER}: boost, ballistic and reentry modes; right in every phase)")
+    trk.add_argument("--association", choices=ASSOCIATIONS, default=ASSOCIATIONS[0],
+                     help=f"data association of the track manager (default {ASSOCIATIONS[0]}: global nearest neighbour)")
     trk.add_argument("--beta", type=float, help="the RV's ballistic coefficient (kg/m^2) for the impact predictions, if "
                      f"known (default: unknown, 1/beta = {RV_INV_BETA_M2_KG:g} +/- {RV_SIGMA_INV_BETA_M2_KG:g} m^2/kg)")
     trk.set_defaults(func=_cmd_track)

@@ -18,8 +18,10 @@ from sprn.errors import ShotError, SprnError
 from sprn.impact import ImpactPrediction
 from sprn.launch import LaunchEstimate, estimate_launch_point
 from sprn.scenario import Scenario, missile_error
+from sprn.scenescore import SceneScore, score_scene
 from sprn.tracking.consistency import nees
 from sprn.tracking.models import BallisticModel
+from sprn.tracking.track import Track
 from sprn.trajectory import Trajectory, fly
 
 FloatArray = NDArray[np.float64]
@@ -27,12 +29,14 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrackScore:
-    """Track errors against the truth at each update (state order x, y, z, vx, vy, vz)."""
+    """Track errors against the truth at each update of the reentry vehicle's tracks (state
+    order x, y, z, vx, vy, vz), with each update's NEES, NIS and its degrees of freedom."""
 
     t_s: FloatArray
     error: FloatArray
     nees: FloatArray
     nis: FloatArray
+    dof: NDArray[np.int_]
 
     @property
     def pos_rmse_m(self) -> float:
@@ -62,6 +66,7 @@ class RunResult:
     output: sim.SimOutput
     score: TrackScore
     prediction_errors_km: tuple[float, ...]
+    scene_score: SceneScore
     launch: LaunchEstimate | None = None
     launch_error_km: float | None = None
 
@@ -82,17 +87,43 @@ class RunResult:
         return None if found is None else (found[0].prediction, found[1])
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Rv:
+    """The first missile's reentry vehicle as a truth object of the scene score."""
+
+    trajectory: Trajectory
+    id: str = sim.RV_ID
+    kind: str = "reentry-vehicle"
+
+    def state(self, t_s: float) -> FloatArray:
+        if not 0.0 <= t_s <= self.trajectory.t_impact_s:
+            return np.full(6, np.nan)
+        return np.asarray(self.trajectory.state(t_s), dtype=np.float64)
+
+
+def rv_tracks(output: sim.SimOutput, rv_id: str = sim.RV_ID) -> list[Track]:
+    """The tracks that followed the reentry vehicle ``rv_id`` (most of their reports were its)."""
+    labels = output.label_map()
+    out = []
+    for tr in output.tracker.tracks:
+        mine = sum(rv_id in labels.get(id(d), ()) for d in tr.reports)
+        if tr.reports and mine > len(tr.reports) / 2:
+            out.append(tr)
+    return out
+
+
 def score_track(truth: Trajectory, output: sim.SimOutput) -> TrackScore:
-    """Errors, NEES and NIS of every track update against the truth."""
-    hist = output.tracker.history
+    """Errors, NEES and NIS of every update of the reentry vehicle's tracks against its truth."""
+    hist = sorted((e for tr in rv_tracks(output) for e in tr.history), key=lambda e: e.t_s)
     if not hist:
         empty = np.zeros((0, 6))
-        return TrackScore(t_s=np.zeros(0), error=empty, nees=np.zeros(0), nis=np.zeros(0))
+        return TrackScore(t_s=np.zeros(0), error=empty, nees=np.zeros(0), nis=np.zeros(0), dof=np.zeros(0, dtype=int))
     t = np.array([e.t_s for e in hist])
     x = np.array([e.x for e in hist])
     p = np.array([e.p for e in hist])
     err = x - truth.state(t)
-    return TrackScore(t_s=t, error=err, nees=nees(err, p), nis=np.array([e.nis for e in hist]))
+    return TrackScore(t_s=t, error=err, nees=nees(err, p), nis=np.array([e.nis for e in hist]),
+                      dof=np.array([e.dof for e in hist], dtype=int))
 
 
 LAUNCH_ESTIMATE_AFTER_S = 180.0
@@ -127,6 +158,7 @@ def run_scenario(
         truth=truth,
         output=output,
         score=score_track(truth, output),
+        scene_score=score_scene([_Rv(trajectory=truth)], output, truth.t_impact_s, output.class_history),
         prediction_errors_km=errors,
         launch=launch,
         launch_error_km=None if launch is None else float(
@@ -140,7 +172,8 @@ def _launch_estimate(
 ) -> LaunchEstimate | None:
     """The launch point from the track at first detection + 180 s (None without a track then)."""
     first = output.first_detection_s
-    hist = output.tracker.history
+    tid = output.threat_track_id
+    hist = next((tr.history for tr in output.tracker.tracks if tr.id == tid), output.tracker.history)
     if first is None or not hist:
         return None
     t = first + LAUNCH_ESTIMATE_AFTER_S

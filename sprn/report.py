@@ -99,8 +99,48 @@ def _results(result: RunResult) -> dict[str, Any]:
             "launch_point": launch_dict(result),
             "territory": territory_rows(result),
             "impact_predictions": preds,
+            "objects": objects_list(result),
+            "tracks": tracks_list(result),
+            "scene": scene_dict(result),
         }
     )
+
+
+def objects_list(result: RunResult) -> list[dict[str, Any]]:
+    """``results.json`` ``objects[]``: per truth object, its kind, first detection, first
+    confirmed track, when it was classified correctly and the tracks that followed it."""
+    return [
+        {"id": o.id, "kind": o.kind, "first_detection_s": o.first_detection_s,
+         "first_confirmed_track_s": o.first_confirmed_track_s, "classified_s": o.classified_s, "tracks": list(o.tracks)}
+        for o in result.scene_score.objects
+    ]
+
+
+def tracks_list(result: RunResult) -> list[dict[str, Any]]:
+    """``results.json`` ``tracks[]``: per confirmed track, its class and probabilities, first and
+    last times, the truth object it followed (None: false alarms), purity and last impact prediction."""
+    last = {}
+    for a in result.output.all_assessments:
+        last[a.track_id] = a.prediction
+    out = []
+    for t in result.scene_score.confirmed:
+        pred = last.get(t.id)
+        out.append({
+            "id": t.id, "class": t.cls, "probabilities": dict(t.probabilities), "t_first_s": t.t_first_s,
+            "t_last_s": t.t_last_s, "t_confirmed_s": t.t_confirmed_s, "reports": t.reports, "object": t.object,
+            "purity": t.purity,
+            "impact": None if pred is None else {"t_s": pred.t_s, "lat_deg": pred.lat_deg, "lon_deg": pred.lon_deg,
+                                                 "t_impact_s": pred.t_impact_s, "semi_major_km": pred.semi_major_km},
+        })
+    return out
+
+
+def scene_dict(result: RunResult) -> dict[str, Any]:
+    """``results.json`` ``scene``: GOSPA (mean, m; cut-off stated), identity switches, false tracks."""
+    sc = result.scene_score
+    return {"gospa_mean_m": sc.mean_gospa_m, "gospa_cutoff_m": sc.cutoff_m, "identity_switches": sc.identity_switches,
+            "tracks_started": len(sc.tracks), "tracks_confirmed": len(sc.confirmed), "false_tracks": sc.false_tracks,
+            "mean_purity": sc.mean_purity}
 
 
 def launch_dict(result: RunResult) -> dict[str, Any] | None:
@@ -245,10 +285,11 @@ def summary_text(result: RunResult) -> str:
             f"95 % ellipse {est.semi_major_km:.1f} x {est.semi_minor_km:.1f} km, error {result.launch_error_km:.1f} km; "
             f"nearest known launch area {est.nearest_area} ({est.nearest_area_km:.1f} km)",
         ]
+    lines += ["", *scene_lines(result)]
     score = result.score
     lines += [
         "",
-        "Track",
+        "Track of the reentry vehicle",
         f"  {len(score.t_s)} updates; position RMSE {score.pos_rmse_m / 1000:.2f} km, velocity RMSE "
         f"{score.vel_rmse_mps:.1f} m/s, mean NEES {score.nees_mean:.2f} (6 if consistent)",
         "",
@@ -264,6 +305,28 @@ def summary_text(result: RunResult) -> str:
         ell = f"{pred.semi_major_km:.1f} x {pred.semi_minor_km:.1f}"
         lines.append(f"  {f'+{after:g} s':>15}{pred.lat_deg:>10.3f}{pred.lon_deg:>10.3f}{err:>10.2f}{ell:>16}")
     return "\n".join(lines)
+
+
+def scene_lines(result: RunResult) -> list[str]:
+    """The summary's objects and tracks: what each object was, when it was first seen and
+    first tracked, and each confirmed track's class."""
+    sc = result.scene_score
+    lines = ["Objects (truth)", f"  {'object':<16}{'kind':<17}{'first seen (s)':>15}{'tracked (s)':>12}"
+             f"{'classified (s)':>15}  tracks"]
+    for o in sc.objects:
+        cells = [o.first_detection_s, o.first_confirmed_track_s, o.classified_s]
+        first, tracked, classified = ("-" if v is None else f"{v:.0f}" for v in cells)
+        lines.append(f"  {o.id:<16}{o.kind:<17}{first:>15}{tracked:>12}{classified:>15}  "
+                     + (", ".join(str(t) for t in o.tracks) or "-"))
+    lines += ["", f"Tracks: {len(sc.confirmed)} confirmed of {len(sc.tracks)} started; {sc.false_tracks} false; "
+                  f"mean GOSPA {sc.mean_gospa_m / 1000:.2f} km (cut-off {sc.cutoff_m / 1000:.0f} km), "
+                  f"{sc.identity_switches} identity switches",
+              f"  {'track':>6}{'class':>17}{'P(class)':>10}{'object':>16}{'purity':>8}{'from (s)':>10}{'to (s)':>8}"]
+    for t in sc.confirmed:
+        p = t.probabilities.get(t.cls, float("nan"))
+        lines.append(f"  {t.id:>6}{t.cls or '-':>17}{p:>10.2f}{t.object or 'false alarms':>16}{t.purity:>8.2f}"
+                     f"{t.t_first_s:>10.0f}{t.t_last_s:>8.0f}")
+    return lines
 
 
 def truth_csv(result: RunResult, step_s: float = 1.0) -> str:
@@ -292,9 +355,10 @@ def detections_csv(result: RunResult) -> str:
     return files.csv_text(header, rows)
 
 
-def track_csv(t_s: Sequence[float], x: np.ndarray, p: np.ndarray) -> str:
-    """Track states and covariance upper triangles in the format of DESIGN.md."""
-    return files.track_csv(files.TrackTable(t_s=np.asarray(t_s, dtype=float), x=x, p=p))
+def track_csv(result: RunResult) -> str:
+    """The centre's reported tracks (every one ever confirmed): states and covariance
+    upper triangles in the format of DESIGN.md, with each row's ``track_id``."""
+    return files.track_csv(files.track_table(result.output.tracker))
 
 
 def events_jsonl(result: RunResult) -> str:
@@ -304,16 +368,12 @@ def events_jsonl(result: RunResult) -> str:
 
 def run_files(result: RunResult) -> dict[str, str]:
     """All output files of a run, name to content."""
-    hist = result.output.tracker.history
     return {
         "results.json": json.dumps(results_dict(result), indent=2) + "\n",
         "events.jsonl": events_jsonl(result),
         "truth.csv": truth_csv(result),
         "detections.csv": detections_csv(result),
-        "track.csv": track_csv(
-            [e.t_s for e in hist], np.array([e.x for e in hist]).reshape(-1, 6),
-            np.array([e.p for e in hist]).reshape(-1, 6, 6),
-        ),
+        "track.csv": track_csv(result),
     }
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from sprn.errors import ScenarioError, SprnError
 from sprn.territory import city, territory
-from sprn.tracking.config import FILTERS, MODELS, TrackerConfig
+from sprn.tracking.config import ASSOCIATIONS, FILTERS, MODELS, TrackerConfig
 from sprn.trajectory import Shot
 
 if TYPE_CHECKING:  # the radar and simulation records; their modules are imported where they are built
@@ -515,8 +515,14 @@ _TRACKER_LIMITS: dict[str, dict[str, Any]] = {
     "imm_boost_s": {"positive": True},
     "imm_ballistic_s": {"positive": True},
     "imm_reentry_s": {"positive": True},
+    "pd": {"positive": True, "below": 1.0},
+    "clutter_density": {"positive": True},
+    "max_speed_mps": {"positive": True},
+    "init_max_gap_s": {"positive": True},
 }
-_TRACKER_MIN_INT = {"ekf_iterations": 1, "init_min_fixes": 2, "init_components": 1, "delete_after_misses": 1}
+_TRACKER_MIN_INT = {"ekf_iterations": 1, "init_min_fixes": 2, "init_components": 1, "delete_after_misses": 1,
+                    "merge_scans": 1}
+_TRACKER_CHOICES = {"filter": FILTERS, "model": MODELS, "association": ASSOCIATIONS}
 
 
 def _tracker(rd: _Reader, table: dict[str, Any]) -> TrackerConfig:
@@ -527,10 +533,8 @@ def _tracker(rd: _Reader, table: dict[str, Any]) -> TrackerConfig:
     kwargs: dict[str, Any] = {}
     for name in table:
         default = getattr(base, name)
-        if name == "filter":
-            kwargs[name] = rd.string(table, name, "tracker.", choices=FILTERS)
-        elif name == "model":
-            kwargs[name] = rd.string(table, name, "tracker.", choices=MODELS)
+        if name in _TRACKER_CHOICES:
+            kwargs[name] = rd.string(table, name, "tracker.", choices=_TRACKER_CHOICES[name])
         elif isinstance(default, int) and not isinstance(default, bool):
             value = rd.integer(table, name, "tracker.")
             least = _TRACKER_MIN_INT.get(name, 0)

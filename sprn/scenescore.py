@@ -122,6 +122,7 @@ class SceneScore:
     tracks: tuple[TrackFigures, ...]
     objects: tuple[ObjectFigures, ...]
     duration_s: float
+    cutoff_m: float = GOSPA_CUTOFF_M
 
     @property
     def mean_gospa_m(self) -> float:
@@ -223,7 +224,7 @@ def score_scene(objects: Sequence[TruthObject], output: SimOutput, t_end_s: floa
         ))
     return SceneScore(times_s=times, gospa_m=np.array(g), localisation_m=np.array(loc), missed=np.array(missed),
                       false=np.array(false), identity_switches=switches, tracks=tuple(figures), objects=tuple(objs),
-                      duration_s=float(t_end_s - t0))
+                      duration_s=float(t_end_s - t0), cutoff_m=c_m)
 
 
 def _classified_s(obj: TruthObject, mine: Sequence[TrackFigures],

@@ -173,7 +173,13 @@ class Assessment:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SimOutput:
-    """Everything the simulation produced, as values."""
+    """Everything the simulation produced, as values.
+
+    ``detections`` and ``detection_objects`` (the truth objects each report came from, for
+    scoring; empty for a false alarm) are in time order; ``all_assessments`` every threat
+    track's assessments; ``classes`` each confirmed track's class probabilities at the end,
+    ``class_history`` ``(t_s, track_id, class)`` at each assessment round.
+    """
 
     detections: tuple[Detection, ...]
     tracker: Tracker
@@ -184,6 +190,7 @@ class SimOutput:
     dwells: Mapping[str, FloatArray]
     detection_objects: tuple[tuple[str, ...], ...] = ()
     classes: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
+    class_history: tuple[tuple[float, int, str], ...] = ()
 
     @property
     def threat_track_id(self) -> int | None:
@@ -285,6 +292,7 @@ class _Network:
         self.detected_by: set[str] = set()
         self.labels: list[tuple[str, ...]] = []
         self.classes: dict[int, dict[str, float]] = {}
+        self.class_history: list[tuple[float, int, str]] = []
         self.bands = {s.name: s.band for s in sites}
         self.signatures = class_signatures()
         self._buffer: list[tuple[float, int, Detection]] = []
@@ -435,6 +443,7 @@ class _Network:
         confirmed = [tr for tr in live if tr.status == "confirmed"]
         for tr in confirmed:
             self.classes[tr.id] = class_probabilities(tr, self.bands, self.signatures)
+            self.class_history.append((float(self.env.now), tr.id, most_likely(self.classes[tr.id])))
         threats = [tr for tr in confirmed if most_likely(self.classes[tr.id]) == "reentry-vehicle" or in_boost(tr)]
         if not confirmed and live:
             threats = [max(live, key=lambda tr: len(tr.reports))]
@@ -518,6 +527,7 @@ def run(
         detections=tuple(net.detections[k] for k in order),
         detection_objects=tuple(net.labels[k] for k in order),
         classes=dict(net.classes),
+        class_history=tuple(net.class_history),
         tracker=tracker,
         all_assessments=tuple(net.assessments),
         events=tuple(net.log),

@@ -31,7 +31,7 @@ def test_run_writes_results(tmp_path):
         assert key in res["truth"]
     assert {"name", "detections", "first_detection_s", "last_detection_s"} <= set(res["sites"][0])
     header = (out / "track.csv").read_text().splitlines()[0].split(",")
-    assert header[:7] == ["t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps"] and len(header) == 7 + 21
+    assert header[:8] == ["track_id", "t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps"] and len(header) == 8 + 21
 
 
 @pytest.mark.parametrize(
@@ -146,10 +146,11 @@ def test_track_measurement_files(tmp_path):
     out = tmp_path / "out"
     proc = sprn("track", "--sites", data / "sites.csv", "--measurements", data / "measurements.csv", "--out", out)
     assert proc.returncode == 0, proc.stderr
-    assert (out / "track.csv").read_text().startswith("t_s,x_m,y_m,z_m,vx_mps,vy_mps,vz_mps,p00")
+    assert (out / "track.csv").read_text().startswith("track_id,t_s,x_m,y_m,z_m,vx_mps,vy_mps,vz_mps,p00")
     assert (out / "impact.csv").read_text().splitlines()[0] == (
-        "t_s,lat_deg,lon_deg,t_impact_s,semi_major_km,semi_minor_km,orientation_deg"
+        "track_id,t_s,lat_deg,lon_deg,t_impact_s,semi_major_km,semi_minor_km,orientation_deg"
     )
+    assert proc.stdout.startswith("1 track, ")  # one object in the file, one track
     bad = tmp_path / "bad.csv"
     bad.write_text((data / "measurements.csv").read_text().replace("\n", "\n1.0,nowhere,1,2,3\n", 1))
     proc = sprn("track", "--sites", data / "sites.csv", "--measurements", bad, "--out", tmp_path / "o2")

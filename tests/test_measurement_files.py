@@ -167,12 +167,13 @@ def test_track_files_end_to_end(filter_name, truth):
 def test_written_files_have_the_documented_columns_and_match_report(truth):
     run = files.track_files(SITES, MEASUREMENTS, "ekf", inv_beta_m2_kg=truth.inv_beta_m2_kg)
     track, impacts = run.track, run.predictions
-    out = files.track_outputs(track, impacts)
+    out = files.track_outputs(track, impacts, run.prediction_tracks)
     assert set(out) == {"track.csv", "impact.csv"}
-    assert out["track.csv"] == report.track_csv(track.t_s, track.x, track.p)
+    assert out["track.csv"] == files.track_csv(files.track_table(run.tracker))
     rows = list(csv.DictReader(io.StringIO(out["impact.csv"])))
     assert tuple(rows[0]) == files.IMPACT_COLUMNS and len(rows) == len(impacts)
     back = list(csv.DictReader(io.StringIO(out["track.csv"])))
+    assert tuple(back[0])[:2] == ("track_id", "t_s") and {r["track_id"] for r in back} == {"1"}  # one object
     k = len(back) // 2
     p = np.zeros((6, 6))
     iu = np.triu_indices(6)

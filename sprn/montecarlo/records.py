@@ -96,7 +96,9 @@ class RunRecord:
     ``grid_*`` hold the values on the common grid ``t_k = k * grid_step_s`` from
     ``k = grid_start`` on (NaN where the track had no recent update): squared position
     error (m^2), squared velocity error (m^2/s^2) and NEES. ``impact_error_km`` follows
-    the checkpoints of :class:`McMeta`, ``site_first_detection_s`` its sites.
+    the checkpoints of :class:`McMeta`, ``site_first_detection_s`` its sites. The scene's
+    figures (:mod:`sprn.scenescore`): mean GOSPA, identity switches, confirmed and false
+    tracks, and when the (first) reentry vehicle's track was classified correctly.
     """
 
     run: int
@@ -119,6 +121,11 @@ class RunRecord:
     track_confirmed_s: float = NAN
     warning_s: float = NAN
     site_first_detection_s: tuple[float, ...] = ()
+    gospa_mean_m: float = NAN
+    identity_switches: int = 0
+    tracks_confirmed: int = 0
+    false_tracks: int = 0
+    rv_classified_s: float = NAN
 
     @property
     def pos_rmse_m(self) -> float:
@@ -163,7 +170,7 @@ class RunRecord:
         kwargs: dict[str, Any] = {}
         for f in fields(cls):
             name, value = f.name, data[f.name]
-            if name in ("run", "seed", "updates", "nis_count", "nis_dof_sum", "grid_start"):
+            if f.type == "int":  # the annotations are strings (postponed evaluation)
                 kwargs[name] = int(value)
             elif name == "error":
                 kwargs[name] = str(value)
@@ -219,7 +226,7 @@ def summarise(result: RunResult, run: int, meta: McMeta) -> RunRecord:
     sq_pos = np.sum(score.error[:, :3] ** 2, axis=1)
     sq_vel = np.sum(score.error[:, 3:] ** 2, axis=1)
     nis_ok = np.isfinite(score.nis)
-    dofs = np.array([e.dof for e in out.tracker.history], dtype=int).reshape(-1)
+    dofs = score.dof
     t_grid = np.asarray(meta.grid_step_s * np.arange(int(truth.t_impact_s // meta.grid_step_s) + 1), dtype=np.float64)
     grid = sample_on_grid(score.t_s, np.column_stack([sq_pos, sq_vel, score.nees]), t_grid, meta.max_age_s)
     start, grid = _trimmed(grid)
@@ -250,6 +257,12 @@ def summarise(result: RunResult, run: int, meta: McMeta) -> RunRecord:
         track_confirmed_s=_or_nan(out.first_event_s("track_confirmed")),
         warning_s=_or_nan(out.first_event_s("warning")),
         site_first_detection_s=tuple(first_by_site.get(name, NAN) for name in meta.sites),
+        gospa_mean_m=result.scene_score.mean_gospa_m,
+        identity_switches=result.scene_score.identity_switches,
+        tracks_confirmed=len(result.scene_score.confirmed),
+        false_tracks=result.scene_score.false_tracks,
+        rv_classified_s=_or_nan(next((o.classified_s for o in result.scene_score.objects
+                                      if o.kind == "reentry-vehicle"), None)),
     )
 
 

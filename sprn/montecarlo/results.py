@@ -165,6 +165,13 @@ class McResult:
             ],
             "first_detection_s": distribution(r.first_detection_s for r in recs),
             "track_confirmed_s": distribution(r.track_confirmed_s for r in recs),
+            "scene": {
+                "gospa_mean_m": distribution(r.gospa_mean_m for r in recs),
+                "identity_switches": distribution(float(r.identity_switches) for r in recs),
+                "tracks_confirmed": distribution(float(r.tracks_confirmed) for r in recs),
+                "false_tracks": distribution(float(r.false_tracks) for r in recs),
+                "rv_classified_s": distribution(r.rv_classified_s for r in recs),
+            },
             "warning": {
                 "territory": self.meta.territory,
                 "runs_warned": sum(math.isfinite(r.warning_s) for r in recs),
@@ -193,6 +200,9 @@ class McResult:
                 "nis_mean": r.nis_mean, "first_detection_s": r.first_detection_s,
                 "first_site": r.first_site(self.meta.sites) or "", "track_confirmed_s": r.track_confirmed_s,
                 "warning_s": r.warning_s, "warning_time_s": r.warning_time_s,
+                "gospa_mean_m": r.gospa_mean_m, "identity_switches": r.identity_switches,
+                "tracks_confirmed": r.tracks_confirmed, "false_tracks": r.false_tracks,
+                "rv_classified_s": r.rv_classified_s,
             }
             for after, err in zip(self.meta.checkpoints_s, r.impact_error_km):
                 row[f"impact_error_km_{after:g}s"] = err

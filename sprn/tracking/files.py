@@ -43,6 +43,7 @@ from sprn.tracking.config import (
     RV_SIGMA_INV_BETA_M2_KG,
     TrackerConfig,
 )
+from sprn.tracking.track import Track
 from sprn.tracking.tracker import Tracker
 
 FloatArray = NDArray[np.float64]
@@ -53,10 +54,10 @@ SITE_COLUMNS = (
 SITE_OPTIONAL = ("sigma_range_rate_mps",)
 MEASUREMENT_COLUMNS = ("t_s", "site", "range_m", "azimuth_deg", "elevation_deg")
 SIGMA_COLUMNS = ("sigma_range_m", "sigma_az_deg", "sigma_el_deg", "sigma_range_rate_mps")
-TRACK_COLUMNS = ("t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps") + tuple(
+TRACK_COLUMNS = ("track_id", "t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps") + tuple(
     f"p{i}{j}" for i, j in zip(*np.triu_indices(6))
 )
-IMPACT_COLUMNS = ("t_s", "lat_deg", "lon_deg", "t_impact_s", "semi_major_km", "semi_minor_km", "orientation_deg")
+IMPACT_COLUMNS = ("track_id", "t_s", "lat_deg", "lon_deg", "t_impact_s", "semi_major_km", "semi_minor_km", "orientation_deg")
 _SITE_LIMITS: dict[str, tuple[float, float]] = {
     "lat_deg": (-90.0, 90.0),
     "lon_deg": (-180.0, 360.0),
@@ -67,17 +68,33 @@ _SITE_LIMITS: dict[str, tuple[float, float]] = {
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrackTable:
-    """A track as arrays: times (s), states ``(N, 6)`` and covariances ``(N, 6, 6)``."""
+    """Tracks as arrays: times (s), states ``(N, 6)``, covariances ``(N, 6, 6)`` and the
+    track each row belongs to (``track_id``, default 1), rows grouped by track in time order."""
 
     t_s: FloatArray
     x: FloatArray
     p: FloatArray
+    track_id: NDArray[np.int_] | None = None
 
     def __post_init__(self) -> None:
         for name in ("t_s", "x", "p"):
             arr = np.array(getattr(self, name), dtype=float)
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
+        ids = np.ones(len(self.t_s), dtype=int) if self.track_id is None else np.array(self.track_id, dtype=int)
+        ids.setflags(write=False)
+        object.__setattr__(self, "track_id", ids)
+
+    @property
+    def ids(self) -> NDArray[np.int_]:
+        """Each row's track (never None once built)."""
+        assert self.track_id is not None
+        return self.track_id
+
+    def of(self, track_id: int) -> TrackTable:
+        """The rows of one track."""
+        keep = self.ids == track_id
+        return TrackTable(t_s=self.t_s[keep], x=self.x[keep], p=self.p[keep], track_id=self.ids[keep])
 
 
 class _Table:
@@ -211,13 +228,24 @@ def _sigma(tab: _Table, k: int, column: str, default: float | None, scale: float
     return default if value is None else value * scale
 
 
+def reported_tracks(tracker: Tracker) -> list[Track]:
+    """The tracks worth reporting: every track that was ever confirmed (tentative ones are
+    mostly false alarms lining up by chance); if none was, the principal track, so that a
+    file too short to confirm still gives its one track."""
+    confirmed = tracker.confirmed
+    if confirmed:
+        return confirmed
+    return [] if tracker.principal is None else [tracker.principal]
+
+
 def track_table(tracker: Tracker) -> TrackTable:
-    """A tracker's estimates as a :class:`TrackTable`."""
-    hist = tracker.history
+    """The reported tracks' estimates (:func:`reported_tracks`) as a :class:`TrackTable`."""
+    hist = [e for tr in reported_tracks(tracker) for e in tr.history]
     return TrackTable(
         t_s=np.array([e.t_s for e in hist]),
         x=np.array([e.x for e in hist]).reshape(-1, 6),
         p=np.array([e.p for e in hist]).reshape(-1, 6, 6),
+        track_id=np.array([e.track_id for e in hist], dtype=int),
     )
 
 
@@ -250,12 +278,14 @@ def impact_predictions(
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TrackRun:
-    """What ``sprn track`` made of a measurement file: the track, its impact predictions,
-    and the tracker that made them (its rejections, deletions, model switches and widenings)."""
+    """What ``sprn track`` made of a measurement file: the tracks, their impact predictions
+    (``prediction_tracks``: the track of each), and the tracker that made them (its
+    rejections, deletions, model switches and widenings)."""
 
     track: TrackTable
     predictions: list[ImpactPrediction]
     tracker: Tracker
+    prediction_tracks: list[int] = dataclasses.field(default_factory=list)
 
 
 def track_files(
@@ -280,11 +310,26 @@ def track_files(
     except ValueError as exc:
         raise DataError(f"filter = {filter!r}: {exc}") from None
     tracker = Tracker(sites=sites, config=cfg)
-    for det in dets:
-        tracker.update(det)
+    for scan in scans(dets):
+        tracker.scan(scan)
     track = track_table(tracker)
-    predictions = impact_predictions(track, inv_beta_m2_kg, sigma_inv_beta_m2_kg, predict_every_s)
-    return TrackRun(track=track, predictions=predictions, tracker=tracker)
+    predictions, owners = [], []
+    for tid in dict.fromkeys(track.ids.tolist()):
+        made = impact_predictions(track.of(tid), inv_beta_m2_kg, sigma_inv_beta_m2_kg, predict_every_s)
+        predictions += made
+        owners += [tid] * len(made)
+    return TrackRun(track=track, predictions=predictions, tracker=tracker, prediction_tracks=owners)
+
+
+def scans(dets: Sequence[Detection]) -> list[list[Detection]]:
+    """A time-sorted file's reports grouped into scans: consecutive rows of one time and site."""
+    out: list[list[Detection]] = []
+    for det in dets:
+        if out and out[-1][0].t_s == det.t_s and out[-1][0].site == det.site:
+            out[-1].append(det)
+        else:
+            out.append([det])
+    return out
 
 
 def notes(run: TrackRun) -> list[str]:
@@ -293,12 +338,17 @@ def notes(run: TrackRun) -> list[str]:
     :class:`sprn.tracking.tracker.Tracker`)."""
     tk = run.tracker
     out = []
+    reported = reported_tracks(tk)
+    if len(tk.tracks) > 1 or len(reported) > 1:
+        out.append(f"{len(tk.confirmed)} tracks confirmed of {len(tk.tracks)} started; written: "
+                   + ", ".join(f"track {tr.id} ({tr.history[0].t_s:.1f}-{tr.history[-1].t_s:.1f} s, "
+                               f"{len(tr.reports)} reports)" for tr in reported))
     if tk.rejected:
-        out.append(f"{len(tk.rejected)} reports fell outside the gate and were not used")
-    if tk.deleted_s:
-        out.append(f"the track was lost and started again {len(tk.deleted_s)} times (at "
-                   + ", ".join(f"{t:.1f}" for t in tk.deleted_s[:5]) + (" ..." if len(tk.deleted_s) > 5 else "")
-                   + " s)")
+        out.append(f"{len(tk.rejected)} reports were taken by no track")
+    lost = [tr.t_deleted_s for tr in reported if tr.t_deleted_s is not None]
+    if lost:
+        out.append(f"a track was lost {len(lost)} times (at "
+                   + ", ".join(f"{t:.1f}" for t in lost[:5]) + (" ..." if len(lost) > 5 else "") + " s)")
     for t_s, old, new in tk.switches:
         out.append(f"model switch at {t_s:.1f} s: {old} -> {new} (the flight's phase, told by height and climb)")
     widened = tk.widened
@@ -321,20 +371,22 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def track_csv(track: TrackTable) -> str:
-    """``track.csv`` text (DESIGN.md): time, ECEF state and the covariance's upper triangle."""
+    """``track.csv`` text (DESIGN.md): track, time, ECEF state and the covariance's upper triangle."""
     iu = np.triu_indices(6)
-    rows = ([float(track.t_s[k]), *map(float, track.x[k]), *map(float, track.p[k][iu])]
+    rows = ([int(track.ids[k]), float(track.t_s[k]), *map(float, track.x[k]), *map(float, track.p[k][iu])]
             for k in range(len(track.t_s)))
     return csv_text(TRACK_COLUMNS, rows)
 
 
-def impact_csv(predictions: Sequence[ImpactPrediction]) -> str:
-    """``impact.csv`` text, one row per prediction."""
-    rows = ([p.t_s, p.lat_deg, p.lon_deg, p.t_impact_s, p.semi_major_km, p.semi_minor_km, p.orientation_deg]
-            for p in predictions)
+def impact_csv(predictions: Sequence[ImpactPrediction], track_ids: Sequence[int] | None = None) -> str:
+    """``impact.csv`` text, one row per prediction (``track_ids``: each one's track; default 1)."""
+    ids = [1] * len(predictions) if track_ids is None else list(track_ids)
+    rows = ([tid, p.t_s, p.lat_deg, p.lon_deg, p.t_impact_s, p.semi_major_km, p.semi_minor_km, p.orientation_deg]
+            for tid, p in zip(ids, predictions))
     return csv_text(IMPACT_COLUMNS, rows)
 
 
-def track_outputs(track: TrackTable, predictions: Sequence[ImpactPrediction]) -> dict[str, str]:
+def track_outputs(track: TrackTable, predictions: Sequence[ImpactPrediction],
+                  track_ids: Sequence[int] | None = None) -> dict[str, str]:
     """The output files of ``sprn track``, name to content (write with ``sprn.report.write_atomic``)."""
-    return {"track.csv": track_csv(track), "impact.csv": impact_csv(predictions)}
+    return {"track.csv": track_csv(track), "impact.csv": impact_csv(predictions, track_ids)}
