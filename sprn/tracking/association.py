@@ -70,6 +70,10 @@ def gnn(hyp: Hypotheses) -> FloatArray:
     out = np.zeros((n_t, n_r + 1))
     if n_t == 0:
         return out
+    if n_t == 1:  # one track: its likeliest report, if likelier than a miss (the common case, without the solver)
+        j = int(np.argmax(hyp.log_ratio[0])) if n_r else -1
+        out[0, j if j >= 0 and hyp.log_ratio[0, j] > hyp.log_miss else -1] = 1.0
+        return out
     big = 1e12
     cost = np.full((n_t, n_r + n_t), big)
     cost[:, :n_r] = np.where(hyp.gated, -hyp.log_ratio, big)

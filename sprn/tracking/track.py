@@ -42,6 +42,7 @@ from sprn.tracking.models import (
 
 FloatArray = NDArray[np.float64]
 Filter = EkfAdapter | UkfAdapter | ImmAdapter | GaussianSumAdapter
+AnyInnovation = Innovation | MixtureInnovation | ImmInnovation
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -303,16 +304,17 @@ class Track:
         self.t_s = t_s
         return dt_s
 
-    def innovation(self, det: Detection, site: Site) -> Innovation | MixtureInnovation | ImmInnovation:
+    def innovation(self, det: Detection, site: Site) -> AnyInnovation:
         """The report's innovation against the prediction at its time (no change to the track)."""
         used = self._usable(det, site)
         return self.filter.innovation(used.z, site, used.covariance)
 
-    def update(self, det: Detection, site: Site, dt_s: float) -> TrackEstimate | None:
-        """Offer the report (already predicted to its time; ``dt_s`` the prediction's span):
-        the new estimate, or None if the report falls outside the gate."""
+    def update(self, det: Detection, site: Site, dt_s: float, inn: AnyInnovation | None = None) -> TrackEstimate | None:
+        """Offer the report (already predicted to its time; ``dt_s`` the prediction's span;
+        ``inn`` its innovation if already computed by :meth:`innovation`): the new estimate,
+        or None if the report falls outside the gate."""
         used = self._usable(det, site)
-        inn, widened = self._monitored_innovation(used, site, dt_s)
+        inn, widened = self._monitored_innovation(used, site, dt_s, inn)
         nis = inn.nis
         if nis > gate_threshold(self.config.gate_probability, int(inn.y.size)):
             self.rejected.append(det)
@@ -329,12 +331,13 @@ class Track:
         self.history.append(est)
         return est
 
-    def _monitored_innovation(self, det: Detection, site: Site,
-                              dt_s: float) -> tuple[Innovation | MixtureInnovation | ImmInnovation, float]:
+    def _monitored_innovation(self, det: Detection, site: Site, dt_s: float,
+                              inn: AnyInnovation | None = None) -> tuple[AnyInnovation, float]:
         """The report's innovation after the mismatch monitor's widening (see the class
         notes), and the white acceleration density added to this prediction (0: none)."""
-        inn = self.filter.innovation(det.z, site, det.covariance)
         widened = self._q_extra
+        if inn is None or widened > 0.0:
+            inn = self.filter.innovation(det.z, site, det.covariance)
         if widened > 0.0:  # the widening held from earlier updates
             self.filter.widen(widened, dt_s)
             inn = self.filter.innovation(det.z, site, det.covariance)

@@ -51,9 +51,9 @@ from sprn.tracking.association import ASSOCIATORS, Hypotheses, log_likelihood_ra
 from sprn.tracking.chains import Chains, Fix
 from sprn.tracking.config import CONFIRM_M, CONFIRM_N, MODELS, TrackerConfig
 from sprn.tracking.consistency import chi2_quantile
-from sprn.tracking.initiation import Initiation, initiate, position_covariance
+from sprn.tracking.initiation import Initiation, initiate
 from sprn.tracking.models import MotionModel
-from sprn.tracking.track import MAX_UNMODELLED_MPS2, Track, TrackEstimate, gate_threshold
+from sprn.tracking.track import MAX_UNMODELLED_MPS2, AnyInnovation, Track, TrackEstimate, gate_threshold
 
 FloatArray = NDArray[np.float64]
 COARSE_SIGMAS = 6.0
@@ -107,7 +107,7 @@ class Tracker:
         fixes = [self._fix(d, site) for d in dets]
         near = self._near(live, fixes, t_s)
         spans = {tr.id: tr.predict_to(t_s) for tr, cand in zip(live, near) if cand}
-        hyp, nis = self._hypotheses(live, near, dets, site)
+        hyp, nis, innovations = self._hypotheses(live, near, dets, site)
         weights = ASSOCIATORS[self.config.association](hyp)
         taken: set[int] = set()
         estimates = []
@@ -116,7 +116,7 @@ class Tracker:
                 if self._sees(site, tr, t_s):
                     self._chance(tr, False, t_s)
                 continue
-            est = self._update(tr, i, weights, nis, near[i], dets, site, spans[tr.id], taken, hyp)
+            est = self._update(tr, i, weights, nis, near[i], dets, site, spans[tr.id], taken, hyp, innovations)
             if est is not None:
                 estimates.append(est)
             self._chance(tr, est is not None, t_s)
@@ -136,12 +136,18 @@ class Tracker:
 
     # --- parts ---------------------------------------------------------------------------
     def _fix(self, det: Detection, site: Site) -> Fix:
-        cov = position_covariance(site, det.z, det.covariance)
-        return Fix(det=det, r_ecef_m=position_from_measurement(site, det.z),
-                   sigma_m=math.sqrt(float(np.max(np.linalg.eigvalsh(cov)))))
+        """The report's ECEF position and a bound on its error's largest sigma (m): the range
+        sigma or the cross-range one, ``range * angle sigma``, whichever is larger."""
+        rng, el = float(det.z[0]), float(det.z[2])
+        sigma = max(float(det.sigma[0]), rng * max(float(det.sigma[1]) * math.cos(el), float(det.sigma[2])))
+        return Fix(det=det, r_ecef_m=position_from_measurement(site, det.z), sigma_m=sigma)
 
     def _near(self, live: Sequence[Track], fixes: Sequence[Fix], t_s: float) -> list[list[int]]:
-        """For each live track, the reports inside its coarse gate."""
+        """For each live track, the reports inside its coarse gate: within
+        :data:`COARSE_SIGMAS` of both position errors (the track's from its covariance's
+        trace, grown by its velocity sigma over the gap) of the track's last position
+        carried forward at its velocity, plus what gravity and the mismatch monitor's
+        largest acceleration could add over the gap (no filter is propagated for this)."""
         if not fixes:
             return [[] for _ in live]
         pos = np.array([f.r_ecef_m for f in fixes])
@@ -149,31 +155,32 @@ class Tracker:
         out = []
         for tr in live:
             dt_s = t_s - tr.t_s
-            x, p = tr.filter.peek(dt_s)
-            sigma = math.sqrt(float(np.max(np.linalg.eigvalsh(np.asarray(p)[:3, :3]))))
-            slack = 0.5 * MAX_UNMODELLED_MPS2 * dt_s**2
-            d = np.linalg.norm(pos - np.asarray(x)[:3], axis=1)
+            x, p = tr.filter.x, tr.filter.P
+            sigma = math.sqrt(float(p[0, 0] + p[1, 1] + p[2, 2])) + dt_s * math.sqrt(float(p[3, 3] + p[4, 4] + p[5, 5]))
+            slack = 0.5 * (MAX_UNMODELLED_MPS2 + _GRAVITY_MPS2) * dt_s**2
+            d = np.linalg.norm(pos - (np.asarray(x[:3]) + dt_s * np.asarray(x[3:6])), axis=1)
             out.append([int(j) for j in np.flatnonzero(d <= COARSE_SIGMAS * (sigma + sig) + slack)])
         return out
 
     def _hypotheses(self, live: Sequence[Track], near: Sequence[Sequence[int]], dets: Sequence[Detection],
-                    site: Site) -> tuple[Hypotheses, FloatArray]:
-        """Every candidate pair's log likelihood ratio (``-inf`` outside the gate) and NIS."""
+                    site: Site) -> tuple[Hypotheses, FloatArray, dict[tuple[int, int], AnyInnovation]]:
+        """Every candidate pair's log likelihood ratio (``-inf`` outside the gate), NIS and innovation."""
         cfg = self.config
         ratio = np.full((len(live), len(dets)), -np.inf)
         nis = np.full((len(live), len(dets)), np.inf)
+        innovations = {}
         for i, tr in enumerate(live):
             for j in near[i]:
-                inn = tr.innovation(dets[j], site)
+                inn = innovations[i, j] = tr.innovation(dets[j], site)
                 nis[i, j] = inn.nis
                 if inn.nis <= gate_threshold(cfg.gate_probability, int(inn.y.size)):
                     logdet = float(np.linalg.slogdet(2.0 * np.pi * np.asarray(inn.s))[1])
                     ratio[i, j] = log_likelihood_ratio(inn.nis, logdet, cfg.pd, cfg.clutter_density)
-        return Hypotheses(log_ratio=ratio, log_miss=math.log1p(-cfg.pd)), nis
+        return Hypotheses(log_ratio=ratio, log_miss=math.log1p(-cfg.pd)), nis, innovations
 
     def _update(self, tr: Track, i: int, weights: FloatArray, nis: FloatArray, near: Sequence[int],
                 dets: Sequence[Detection], site: Site, dt_s: float, taken: set[int],
-                hyp: Hypotheses) -> TrackEstimate | None:
+                hyp: Hypotheses, innovations: Mapping[tuple[int, int], AnyInnovation]) -> TrackEstimate | None:
         """Update one track with what the associator gave it; the estimate, or None (a miss)."""
         if self.config.association == "jpda":
             js = [j for j in near if weights[i, j] > 0.0]
@@ -191,7 +198,7 @@ class Tracker:
             if not free:
                 return None
             j = min(free, key=lambda k: float(nis[i, k]))
-        est = tr.update(dets[j], site, dt_s)
+        est = tr.update(dets[j], site, dt_s, innovations[i, j])
         if est is not None:
             taken.add(j)
             tr.score += float(hyp.log_ratio[i, j]) if np.isfinite(hyp.log_ratio[i, j]) else 0.0
@@ -360,4 +367,5 @@ class Tracker:
         return tr.predicted(t_s)
 
 
+_GRAVITY_MPS2 = 9.9  # the most gravity adds to a straight line, at the surface
 _BELOW_GROUND_M = 6.35e6  # m from the centre: under any point of the WGS84 surface by 7 km
