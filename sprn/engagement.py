@@ -1,4 +1,4 @@
-"""One run of a scenario: fly the truth, simulate the network, score the track.
+"""One run of a scenario: fly the scene, simulate the network, score the track.
 
 ``run_scenario`` is what the command line, notebooks and Monte Carlo loops call. It
 returns a :class:`RunResult`, a value holding the truth, the simulation's output and the
@@ -21,6 +21,7 @@ from sprn.scenario import Scenario, missile_error
 from sprn.tracking.consistency import nees
 from sprn.tracking.models import BallisticModel
 from sprn.trajectory import Trajectory, fly
+from sprn.trajectory.scene import Scene, fly_scene
 
 FloatArray = NDArray[np.float64]
 
@@ -54,7 +55,11 @@ class TrackScore:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunResult:
-    """Everything one run produced, and its scores against the truth."""
+    """Everything one run produced, and its scores against the truth.
+
+    ``scene`` is every object flown; ``truth`` its first missile's reentry vehicle (the
+    track is scored against it).
+    """
 
     scenario: Scenario
     seed: int
@@ -64,6 +69,7 @@ class RunResult:
     prediction_errors_km: tuple[float, ...]
     launch: LaunchEstimate | None = None
     launch_error_km: float | None = None
+    scene: Scene | None = None
 
     def assessment_at(self, after_first_detection_s: float) -> tuple[sim.Assessment, float] | None:
         """The assessment made ``after_first_detection_s`` after the first detection, and its
@@ -96,26 +102,48 @@ def score_track(truth: Trajectory, output: sim.SimOutput) -> TrackScore:
 
 
 LAUNCH_ESTIMATE_AFTER_S = 180.0
+SCENE_STREAM = 4
+"""Key of the scene's draws (debris) beside the scenario's seed: the scene is the scenario's
+truth, the same in every run of it (a run's seed varies the radars' luck, not the sky)."""
+
+
+def fly_scenario(scenario: Scenario, first: Trajectory | None = None) -> Scene:
+    """Every object of the scenario's missiles (:func:`~sprn.trajectory.scene.fly_scene`).
+
+    ``first``: the first missile's reentry vehicle, if already flown. Debris draws come
+    from the scenario's seed.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the missile's table, for a shot its missile cannot fly.
+    """
+    flights = [] if first is None else [first]
+    for i in range(len(flights), len(scenario.shots)):
+        try:
+            flights.append(fly(scenario.shots[i]))
+        except ShotError as exc:  # a shot the missile cannot fly: the scenario's table asked for it
+            raise missile_error(scenario.path, exc, scenario.missile_table(i)) from None
+    rng = np.random.default_rng(np.random.SeedSequence([scenario.seed, SCENE_STREAM]))
+    return fly_scene(scenario.shots, scenario.launch_times_s, scenario.scene, rng, flights)
 
 
 def run_scenario(
-    scenario: Scenario, seed: int | None = None, truth: Trajectory | None = None, launch_point: bool = False
+    scenario: Scenario, seed: int | None = None, truth: Trajectory | Scene | None = None, launch_point: bool = False
 ) -> RunResult:
     """Fly (unless ``truth`` is given), simulate and score one run of ``scenario``.
 
-    ``seed`` overrides the scenario's seed; passing the truth lets Monte Carlo loops that
-    vary only the noise fly the missile once. With ``launch_point``, the launch point is
-    estimated from the track 180 s after the first detection (about a second more: it
+    ``seed`` overrides the scenario's seed; passing the truth (the scene, or the first
+    missile's reentry vehicle, from which the scene is completed) lets Monte Carlo loops
+    that vary only the noise fly the missile once. With ``launch_point``, the launch point
+    is estimated from the track 180 s after the first detection (about a second more: it
     flies the threat library's missile once).
     """
     seed = scenario.seed if seed is None else seed
-    if truth is None:
-        try:
-            truth = fly(scenario.shot)
-        except ShotError as exc:  # a shot the missile cannot fly: the scenario's [missile] asked for it
-            raise missile_error(scenario.path, exc) from None
+    scene = truth if isinstance(truth, Scene) else fly_scenario(scenario, truth)
+    truth = scene.reentry_vehicles()[0].trajectory
     sim_config = scenario.sim
-    output = sim.run(truth, scenario.sites, seed, scenario.tracker, sim_config)
+    output = sim.run(scene, scenario.sites, seed, scenario.tracker, sim_config, scenario.scene)
     errors = tuple(
         float(geo.geodesic_distance_m(p.lat_deg, p.lon_deg, truth.impact_lat_deg, truth.impact_lon_deg)) / 1000.0
         for p in output.predictions
@@ -132,6 +160,7 @@ def run_scenario(
         launch_error_km=None if launch is None else float(
             geo.geodesic_distance_m(launch.lat_deg, launch.lon_deg, truth.launch_lat_deg, truth.launch_lon_deg)
         ) / 1000.0,
+        scene=scene,
     )
 
 
