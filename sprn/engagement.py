@@ -98,7 +98,22 @@ def score_track(truth: Trajectory, output: sim.SimOutput) -> TrackScore:
     x = np.array([e.x for e in hist])
     p = np.array([e.p for e in hist])
     err = x - truth.state(t)
-    return TrackScore(t_s=t, error=err, nees=nees(err, p), nis=np.array([e.nis for e in hist]))
+    return TrackScore(t_s=t, error=err, nees=_nees_or_nan(err, p), nis=np.array([e.nis for e in hist]))
+
+
+def _nees_or_nan(err: FloatArray, p: FloatArray) -> FloatArray:
+    """NEES of each update; NaN where the covariance is not a usable one (a track started on
+    false alarms can reach singular or non-finite covariances)."""
+    try:
+        return nees(err, p)
+    except np.linalg.LinAlgError:
+        out = np.full(len(err), np.nan)
+        for i in range(len(err)):
+            try:
+                out[i] = float(nees(err[i], p[i]))
+            except np.linalg.LinAlgError:
+                continue
+        return out
 
 
 LAUNCH_ESTIMATE_AFTER_S = 180.0
@@ -186,15 +201,19 @@ def _launch_estimate(
 
 
 def site_summary(result: RunResult) -> list[dict[str, Any]]:
-    """Per site: detections, first and last detection times (s after launch)."""
+    """Per site: reports, false alarms among them, first and last detection of an object
+    (s after the epoch)."""
     rows = []
+    out = result.output
     for site in result.scenario.sites:
-        times = [d.t_s for d in result.output.detections if d.site == site.name]
-        snrs = [d.snr_db for d in result.output.detections if d.site == site.name]
+        mine = [(d, ids) for d, ids in zip(out.detections, out.detection_objects) if d.site == site.name]
+        times = [d.t_s for d, ids in mine if ids]
+        snrs = [d.snr_db for d, ids in mine if ids]
         rows.append(
             {
                 "name": site.name,
-                "detections": len(times),
+                "detections": len(mine),
+                "false_alarms": sum(1 for _, ids in mine if not ids),
                 "dwells": len(result.output.dwells.get(site.name, ())),
                 "first_detection_s": min(times) if times else None,
                 "last_detection_s": max(times) if times else None,
