@@ -129,8 +129,8 @@ def aspect_rad(site: Site, states: ArrayLike) -> FloatArray:
     x = np.asarray(states, dtype=float)
     to_radar = site.r_ecef_m - x[..., :3]
     v = x[..., 3:6]
-    c = np.sum(to_radar * v, axis=-1) / (np.linalg.norm(to_radar, axis=-1) * np.linalg.norm(v, axis=-1))
-    return np.asarray(np.arccos(np.clip(c, -1.0, 1.0)), dtype=float)
+    cross = np.linalg.norm(np.cross(to_radar, v), axis=-1)
+    return np.asarray(np.arctan2(cross, np.sum(to_radar * v, axis=-1)), dtype=float)
 
 
 def resolved_groups(site: Site, states: FloatArray, cos_scan: FloatArray) -> list[list[int]]:
