@@ -319,7 +319,7 @@ class _Network:
             if tracking:  # centred on the truth: a track's prediction errs by far less than the window
                 regions.extend(track_window(site, z) for z in measure(site, x[:, :3]))
         reports = scan(site, now, x, st.snr_per_m2[tracking][k, idx] * st.rcs_m2[k, idx],
-                       [int(v) for v in st.swerling[k, idx]], [self.ids[i] for i in idx], st.cos_scan[k, idx], rng,
+                       st.swerling[k, idx].tolist(), [self.ids[i] for i in idx], st.cos_scan[k, idx], rng,
                        tracking=tracking, regions=regions)
         if reports:
             self._send(st, reports)

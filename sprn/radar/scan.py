@@ -203,7 +203,8 @@ def scan(
     """
     out: list[Report] = []
     states = np.asarray(states, dtype=float).reshape(-1, 6)
-    for group in resolved_groups(site, states, np.asarray(cos_scan, dtype=float)):
+    groups = [[0]] if len(states) == 1 else resolved_groups(site, states, np.asarray(cos_scan, dtype=float))
+    for group in groups:
         if len(group) == 1:
             i = group[0]
             res = dwell_at(site, float(mean_snr[i]), float(cos_scan[i]), rng, tracking, swerling=swerling[i])
