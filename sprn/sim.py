@@ -317,7 +317,7 @@ class _Network:
             if k % st.frames_per_search == 0:
                 regions.append(search_fence(site))
             if tracking:  # centred on the truth: a track's prediction errs by far less than the window
-                regions.extend(track_window(site, z) for z in measure(site, x[:, :3]))
+                regions.extend(track_window(site, z) for z in measure(site, x))
         reports = scan(site, now, x, st.snr_per_m2[tracking][k, idx] * st.rcs_m2[k, idx],
                        st.swerling[k, idx].tolist(), [self.ids[i] for i in idx], st.cos_scan[k, idx], rng,
                        tracking=tracking, regions=regions)

@@ -146,7 +146,7 @@ def resolved_groups(site: Site, states: FloatArray, cos_scan: FloatArray) -> lis
     rt = site.radar
     if rt is None or n < 2:
         return [[i] for i in range(n)]
-    z = measure(site, states[:, :3])
+    z = measure(site, states)
     d_range = range_resolution_m(site)
     broaden = 1.0 / np.clip(cos_scan, MIN_SCAN_COSINE, 1.0)
 
