@@ -153,6 +153,8 @@ def test_a_later_launch_is_the_same_flight_shifted_in_time(kusong):
     t = np.array([100.0, 500.0, 1500.0])
     assert np.array_equal(m2.state(t + 30.0), m1.state(t))
     assert np.isnan(m2.state(10.0)).all()
+    states = scene.states(t)
+    assert states.shape == (4, 3, 6) and np.array_equal(states[2], m2.state(t))
     assert scene.t_end_s == pytest.approx(scene.objects[3].t_impact_s)
 
 
