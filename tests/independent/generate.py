@@ -31,6 +31,11 @@ target is above the site's elevation mask and inside its maximum range (no refra
 misses, no false alarms: the file tests tracking, not detection). Noise is Gaussian, or
 Student-t with 5 degrees of freedom scaled to the same standard deviation.
 
+A scene case (:class:`SceneCase`) flies the same missile's spent stage (pushed back at
+``STAGE_PUSH_MPS``) and debris pieces from separation, merges the reports of objects a radar
+cannot resolve and adds Poisson clutter; its reports are unlabelled, and each object has
+its own truth file.
+
 Run ``python tests/independent/generate.py`` from the repository root to rewrite every case
 (deterministic from the seeds below; about 2 s).
 """
