@@ -1,4 +1,4 @@
-"""One run of a scenario: fly the truth, simulate the network, score the track.
+"""One run of a scenario: fly the scene, simulate the network, score the track.
 
 ``run_scenario`` is what the command line, notebooks and Monte Carlo loops call. It
 returns a :class:`RunResult`, a value holding the truth, the simulation's output and the
@@ -23,6 +23,7 @@ from sprn.tracking.consistency import nees
 from sprn.tracking.models import BallisticModel
 from sprn.tracking.track import Track
 from sprn.trajectory import Trajectory, fly
+from sprn.trajectory.scene import Scene, fly_scene
 
 FloatArray = NDArray[np.float64]
 
@@ -58,7 +59,11 @@ class TrackScore:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RunResult:
-    """Everything one run produced, and its scores against the truth."""
+    """Everything one run produced, and its scores against the truth.
+
+    ``scene`` is every object flown; ``truth`` its first missile's reentry vehicle (the
+    track is scored against it).
+    """
 
     scenario: Scenario
     seed: int
@@ -69,6 +74,7 @@ class RunResult:
     scene_score: SceneScore
     launch: LaunchEstimate | None = None
     launch_error_km: float | None = None
+    scene: Scene | None = None
 
     def assessment_at(self, after_first_detection_s: float) -> tuple[sim.Assessment, float] | None:
         """The assessment made ``after_first_detection_s`` after the first detection, and its
@@ -85,20 +91,6 @@ class RunResult:
         """The prediction made ``after_first_detection_s`` after the first detection, and its error (km)."""
         found = self.assessment_at(after_first_detection_s)
         return None if found is None else (found[0].prediction, found[1])
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Rv:
-    """The first missile's reentry vehicle as a truth object of the scene score."""
-
-    trajectory: Trajectory
-    id: str = sim.RV_ID
-    kind: str = "reentry-vehicle"
-
-    def state(self, t_s: float) -> FloatArray:
-        if not 0.0 <= t_s <= self.trajectory.t_impact_s:
-            return np.full(6, np.nan)
-        return np.asarray(self.trajectory.state(t_s), dtype=np.float64)
 
 
 def rv_tracks(output: sim.SimOutput, rv_id: str = sim.RV_ID) -> list[Track]:
@@ -122,31 +114,68 @@ def score_track(truth: Trajectory, output: sim.SimOutput) -> TrackScore:
     x = np.array([e.x for e in hist])
     p = np.array([e.p for e in hist])
     err = x - truth.state(t)
-    return TrackScore(t_s=t, error=err, nees=nees(err, p), nis=np.array([e.nis for e in hist]),
+    return TrackScore(t_s=t, error=err, nees=_nees_or_nan(err, p), nis=np.array([e.nis for e in hist]),
                       dof=np.array([e.dof for e in hist], dtype=int))
 
 
+def _nees_or_nan(err: FloatArray, p: FloatArray) -> FloatArray:
+    """NEES of each update; NaN where the covariance is not a usable one (a track started on
+    false alarms can reach singular or non-finite covariances)."""
+    try:
+        return nees(err, p)
+    except np.linalg.LinAlgError:
+        out = np.full(len(err), np.nan)
+        for i in range(len(err)):
+            try:
+                out[i] = float(nees(err[i], p[i]))
+            except np.linalg.LinAlgError:
+                continue
+        return out
+
+
 LAUNCH_ESTIMATE_AFTER_S = 180.0
+SCENE_STREAM = 4
+"""Key of the scene's draws (debris) beside the scenario's seed: the scene is the scenario's
+truth, the same in every run of it (a run's seed varies the radars' luck, not the sky)."""
+
+
+def fly_scenario(scenario: Scenario, first: Trajectory | None = None) -> Scene:
+    """Every object of the scenario's missiles (:func:`~sprn.trajectory.scene.fly_scene`).
+
+    ``first``: the first missile's reentry vehicle, if already flown. Debris draws come
+    from the scenario's seed.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the missile's table, for a shot its missile cannot fly.
+    """
+    flights = [] if first is None else [first]
+    for i in range(len(flights), len(scenario.shots)):
+        try:
+            flights.append(fly(scenario.shots[i]))
+        except ShotError as exc:  # a shot the missile cannot fly: the scenario's table asked for it
+            raise missile_error(scenario.path, exc, scenario.missile_table(i)) from None
+    rng = np.random.default_rng(np.random.SeedSequence([scenario.seed, SCENE_STREAM]))
+    return fly_scene(scenario.shots, scenario.launch_times_s, scenario.scene, rng, flights)
 
 
 def run_scenario(
-    scenario: Scenario, seed: int | None = None, truth: Trajectory | None = None, launch_point: bool = False
+    scenario: Scenario, seed: int | None = None, truth: Trajectory | Scene | None = None, launch_point: bool = False
 ) -> RunResult:
     """Fly (unless ``truth`` is given), simulate and score one run of ``scenario``.
 
-    ``seed`` overrides the scenario's seed; passing the truth lets Monte Carlo loops that
-    vary only the noise fly the missile once. With ``launch_point``, the launch point is
-    estimated from the track 180 s after the first detection (about a second more: it
+    ``seed`` overrides the scenario's seed; passing the truth (the scene, or the first
+    missile's reentry vehicle, from which the scene is completed) lets Monte Carlo loops
+    that vary only the noise fly the missile once. With ``launch_point``, the launch point
+    is estimated from the track 180 s after the first detection (about a second more: it
     flies the threat library's missile once).
     """
     seed = scenario.seed if seed is None else seed
-    if truth is None:
-        try:
-            truth = fly(scenario.shot)
-        except ShotError as exc:  # a shot the missile cannot fly: the scenario's [missile] asked for it
-            raise missile_error(scenario.path, exc) from None
+    scene = truth if isinstance(truth, Scene) else fly_scenario(scenario, truth)
+    truth = scene.reentry_vehicles()[0].trajectory
     sim_config = scenario.sim
-    output = sim.run(truth, scenario.sites, seed, scenario.tracker, sim_config)
+    output = sim.run(scene, scenario.sites, seed, scenario.tracker, sim_config, scenario.scene)
     errors = tuple(
         float(geo.geodesic_distance_m(p.lat_deg, p.lon_deg, truth.impact_lat_deg, truth.impact_lon_deg)) / 1000.0
         for p in output.predictions
@@ -158,12 +187,13 @@ def run_scenario(
         truth=truth,
         output=output,
         score=score_track(truth, output),
-        scene_score=score_scene([_Rv(trajectory=truth)], output, truth.t_impact_s, output.class_history),
+        scene_score=score_scene(scene.objects, output, scene.t_end_s, output.class_history),
         prediction_errors_km=errors,
         launch=launch,
         launch_error_km=None if launch is None else float(
             geo.geodesic_distance_m(launch.lat_deg, launch.lon_deg, truth.launch_lat_deg, truth.launch_lon_deg)
         ) / 1000.0,
+        scene=scene,
     )
 
 
@@ -190,15 +220,19 @@ def _launch_estimate(
 
 
 def site_summary(result: RunResult) -> list[dict[str, Any]]:
-    """Per site: detections, first and last detection times (s after launch)."""
+    """Per site: reports, false alarms among them, first and last detection of an object
+    (s after the epoch)."""
     rows = []
+    out = result.output
     for site in result.scenario.sites:
-        times = [d.t_s for d in result.output.detections if d.site == site.name]
-        snrs = [d.snr_db for d in result.output.detections if d.site == site.name]
+        mine = [(d, ids) for d, ids in zip(out.detections, out.detection_objects) if d.site == site.name]
+        times = [d.t_s for d, ids in mine if ids]
+        snrs = [d.snr_db for d, ids in mine if ids]
         rows.append(
             {
                 "name": site.name,
-                "detections": len(times),
+                "detections": len(mine),
+                "false_alarms": sum(1 for _, ids in mine if not ids),
                 "dwells": len(result.output.dwells.get(site.name, ())),
                 "first_detection_s": min(times) if times else None,
                 "last_detection_s": max(times) if times else None,

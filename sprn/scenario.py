@@ -29,6 +29,7 @@ from sprn.errors import ScenarioError, SprnError
 from sprn.territory import city, territory
 from sprn.tracking.config import ASSOCIATIONS, FILTERS, MODELS, TrackerConfig
 from sprn.trajectory import Shot
+from sprn.trajectory.scene import SceneConfig
 
 if TYPE_CHECKING:  # the radar and simulation records; their modules are imported where they are built
     from sprn.radar.site import Site
@@ -61,9 +62,11 @@ def grid_points(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Scenario:
-    """A validated engagement: the shot, the radar network and the command centre.
+    """A validated engagement: the shots, the radar network and the command centre.
 
-    ``tables`` holds the file's tables as read, from which :func:`apply_point` builds a
+    ``shots[i]`` is launched ``launch_times_s[i]`` after the epoch (the first at the
+    epoch); ``shot`` is the first; ``scene`` says which objects of each launch are flown
+    and seen, and whether radars give false alarms. ``tables`` holds the file's tables as read, from which :func:`apply_point` builds a
     changed scenario (so records replaced in code, e.g. with ``dataclasses.replace``,
     are not carried into a sweep's points).
     """
@@ -72,7 +75,9 @@ class Scenario:
     name: str
     epoch: dt.datetime
     seed: int
-    shot: Shot
+    shots: tuple[Shot, ...]
+    launch_times_s: tuple[float, ...]
+    scene: SceneConfig
     sites: tuple[Site, ...]
     tracker: TrackerConfig
     sim: SimConfig
@@ -82,6 +87,15 @@ class Scenario:
     sweep: Sweep | None = None
     reported: Reported | None = None
     tables: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def shot(self) -> Shot:
+        """The first missile's shot."""
+        return self.shots[0]
+
+    def missile_table(self, index: int) -> str:
+        """The table that gave missile ``index`` (0-based): ``missile`` or ``missiles[index]``."""
+        return "missile" if "missile" in self.tables else f"missiles[{index}]"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,7 +255,7 @@ def load(path: str | Path) -> Scenario:
 
 _TOP_KEYS = {
     "name", "description", "epoch", "seed", "missile", "network", "tracker", "links", "command_centre", "threat",
-    "outputs", "sweep", "reported",
+    "outputs", "sweep", "reported", "missiles", "scene",
 }
 
 
@@ -261,7 +275,8 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>", *, label: str
     if not isinstance(epoch, dt.datetime) or epoch.tzinfo is None:
         raise rd.fail("epoch", epoch, "a TOML date-time with a UTC offset, e.g. 2017-05-13T20:28:00Z")
     seed = rd.integer(data, "seed", default=0)
-    shot = _shot(rd, rd.table(data, "missile", required=True))
+    shots, launch_times = _missiles(rd, data)
+    scene = _scene(rd, rd.table(data, "scene"))
     sites = _network(rd, rd.table(data, "network", required=True))
     tracker = _tracker(rd, rd.table(data, "tracker"))
     sim_config, beta = _sim(rd, rd.table(data, "links"), rd.table(data, "command_centre"), rd.table(data, "threat"))
@@ -278,7 +293,9 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>", *, label: str
         name=name,
         epoch=epoch.astimezone(dt.UTC),
         seed=seed,
-        shot=shot,
+        shots=shots,
+        launch_times_s=launch_times,
+        scene=scene,
         sites=sites,
         tracker=tracker,
         sim=sim_config,
@@ -376,29 +393,73 @@ _SHOT_KEYS = tuple(f.name for f in dataclasses.fields(Shot))
 _SHOT_REQUIRED = tuple(f.name for f in dataclasses.fields(Shot) if f.default is dataclasses.MISSING)
 
 
-def _shot(rd: _Reader, table: dict[str, Any]) -> Shot:
-    """The ``[missile]`` table, whose keys are the fields of :class:`~sprn.trajectory.Shot`
-    (``missile`` and ``shape`` strings, the others numbers)."""
-    rd.only(table, set(_SHOT_KEYS), "missile.")
+def _shot(rd: _Reader, table: dict[str, Any], name: str = "missile", extra: tuple[str, ...] = ()) -> Shot:
+    """A ``[missile]`` table (or one of ``[[missiles]]``, ``name`` e.g. ``missiles[1]``), whose
+    keys are the fields of :class:`~sprn.trajectory.Shot` (``missile`` and ``shape``
+    strings, the others numbers) and the ``extra`` keys read by the caller."""
+    path = f"{name}."
+    rd.only(table, {*_SHOT_KEYS, *extra}, path)
     for key in _SHOT_REQUIRED:
         if key not in table:
-            raise ScenarioError(f"{rd.source}: missing field missile.{key}")
+            raise ScenarioError(f"{rd.source}: missing field {path}{key}")
     kwargs = {
-        key: rd.string(table, key, "missile.") if key in _SHOT_STRINGS else rd.number(table, key, "missile.")
-        for key in table
+        key: rd.string(table, key, path) if key in _SHOT_STRINGS else rd.number(table, key, path)
+        for key in table if key not in extra
     }
     try:
         return Shot(**kwargs)
     except SprnError as exc:
-        raise missile_error(rd.source, exc) from None
+        raise missile_error(rd.source, exc, name) from None
 
 
-def missile_error(source: str, exc: Exception) -> ScenarioError:
-    """A shot's error (from :class:`Shot` or from flying it) as the ``[missile]`` table's:
-    ``FILE: missile.range_km = ...`` when it names a key of the table, else ``FILE: missile: ...``."""
+def _missiles(rd: _Reader, data: Mapping[str, Any]) -> tuple[tuple[Shot, ...], tuple[float, ...]]:
+    """The shots and launch times (s after the epoch) of ``[missile]`` or ``[[missiles]]``.
+
+    ``[[missiles]]`` tables have the keys of ``[missile]`` and ``launch_time_s`` (default
+    0); the first is launched at the epoch (the epoch is the first launch).
+    """
+    if "missile" in data and "missiles" in data:
+        raise rd.fail("missiles", "[[missiles]]", "either one [missile] table or a [[missiles]] array, not both")
+    if "missiles" not in data:
+        return (_shot(rd, rd.table(data, "missile", required=True)),), (0.0,)
+    raw = data["missiles"]
+    if not isinstance(raw, list) or not raw or not all(isinstance(t, dict) for t in raw):
+        raise rd.fail("missiles", raw, "a non-empty array of tables [[missiles]]")
+    shots, times = [], []
+    for i, table in enumerate(raw):
+        name = f"missiles[{i}]"
+        shots.append(_shot(rd, table, name, extra=("launch_time_s",)))
+        t = rd.number(table, "launch_time_s", f"{name}.", default=0.0, lo=0.0)
+        if i == 0 and t != 0.0:
+            raise rd.fail(f"{name}.launch_time_s", t, "0 for the first missile (the epoch is its launch)")
+        times.append(float(t))
+    return tuple(shots), tuple(times)
+
+
+def _scene(rd: _Reader, table: Mapping[str, Any]) -> SceneConfig:
+    """``[scene]``: the fields of :class:`~sprn.trajectory.scene.SceneConfig`, defaults from it."""
+    base = SceneConfig()
+    rd.only(table, {f.name for f in dataclasses.fields(SceneConfig)}, "scene.")
+    flags = {}
+    for name in ("stages", "false_alarms", "aspect"):
+        value = table.get(name, getattr(base, name))
+        if not isinstance(value, bool):
+            raise rd.fail(f"scene.{name}", value, "true or false")
+        flags[name] = value
+    return SceneConfig(
+        debris=rd.integer(table, "debris", "scene.", default=base.debris),
+        debris_spread_mps=rd.number(table, "debris_spread_mps", "scene.", default=base.debris_spread_mps, lo=0.0),
+        **flags,
+    )
+
+
+def missile_error(source: str, exc: Exception, table: str = "missile") -> ScenarioError:
+    """A shot's error (from :class:`Shot` or from flying it) as its table's (``table``:
+    ``missile`` or ``missiles[i]``): ``FILE: missile.range_km = ...`` when it names a key of
+    the table, else ``FILE: missile: ...``."""
     text = str(exc)
     first = text.split(" ", 1)[0].rstrip(",:")
-    return ScenarioError(f"{source}: missile.{text}" if first in _SHOT_KEYS else f"{source}: missile: {text}")
+    return ScenarioError(f"{source}: {table}.{text}" if first in _SHOT_KEYS else f"{source}: {table}: {text}")
 
 
 def _radians_mod(deg: float) -> float:
@@ -618,7 +679,7 @@ def _sim(
 
 # --- sweeps: a point's changes, validated as the scenario file's keys -----------------------
 
-SWEEP_TABLES = ("missile", "network", "links", "tracker", "command_centre", "threat")
+SWEEP_TABLES = ("missile", "network", "links", "tracker", "command_centre", "threat", "scene")
 _AIM_REPLACES = ("range_km", "azimuth_deg", "apogee_km", "loft", "shape")
 _SWEEP_KEYS = (
     "missile.aim, TABLE.FIELD for a key FIELD of the scenario's [TABLE] (" + ", ".join(SWEEP_TABLES)

@@ -4,11 +4,17 @@ The only module with a clock. The chain modelled is the one a warning runs along
 
 * **Sites.** Each radar is a SimPy process. Its scheduler runs on a frame clock of the
   track revisit from a random phase; in search it dwells every ``revisit_s`` (a whole
-  number of frames), and once it has seen the target or been cued it dwells every frame
-  with the longer track dwell. A dwell on a target inside coverage detects it with the
-  probability of the radar equation (``sprn.radar.detection.dwell_at``); a detection is a
-  noisy measurement. Each dwell draws its random numbers from its own stream, keyed by
-  site and frame, so cueing a radar changes when it looks, not what luck it has.
+  number of frames), and once it has seen an object or been cued it dwells every frame
+  with the longer track dwell. The truth is a :class:`~sprn.trajectory.scene.Scene`: a
+  dwell returns the reports of the objects in coverage (``sprn.radar.scan.scan``: each
+  detected with the probability of its own SNR, unresolved objects merged) and, when the
+  scene's ``false_alarms`` is on, the false alarms of the cells it searched (the search
+  fence at each search frame, a range window around each object in track dwells). A
+  site dwells when any object is in coverage, and with false alarms on at every search
+  frame. Each dwell draws its random numbers from its own stream, keyed by site and
+  frame, so cueing a radar changes when it looks, not what luck it has. Reports carry no
+  object label; the labels (the ids of the objects that made each report, empty for a
+  false alarm) are kept beside them for scoring.
 * **Links.** A report reaches the command centre after the link's latency plus a
   uniform jitter, or is lost with the link's loss probability.
 * **Command centre.** Reports are held in a reorder buffer for the largest latency plus
@@ -31,7 +37,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import simpy
@@ -39,9 +45,10 @@ from numpy.typing import NDArray
 
 from sprn.impact import ImpactPrediction, predict_impact, territory_probabilities
 from sprn.radar.coverage import visible
-from sprn.radar.detection import dwell_at, dwell_geometry, radar_snr
-from sprn.radar.measurement import Detection, noisy_measurement
+from sprn.radar.detection import dwell_geometry, radar_snr, scan_cosine
+from sprn.radar.measurement import Detection, measure, position_from_measurement
 from sprn.radar.network import rcs_model
+from sprn.radar.scan import Region, Report, aspect_rad, scan, search_fence, track_window
 from sprn.radar.site import Site
 from sprn.streams import KeyedStreams
 from sprn.territory import Territory, distance_to_territory_km
@@ -55,13 +62,26 @@ from sprn.tracking.config import (
 from sprn.tracking.classify import Signature, class_probabilities, in_boost, most_likely
 from sprn.tracking.track import Track
 from sprn.tracking.tracker import Tracker
+from sprn.trajectory.flight import Trajectory
+from sprn.trajectory.scene import Scene, SceneConfig
 
 FloatArray = NDArray[np.float64]
-RCS_BY_PHASE = {"boost": "booster-boost", "midcourse": "reentry-vehicle", "reentry": "reentry-vehicle"}
 RV_ID = "M1-RV"
 """The truth label of the first missile's reentry vehicle."""
 CLASS_RCS = {"reentry-vehicle": "reentry-vehicle", "stage": "spent-stage", "debris": "debris"}
 """The catalogue's RCS model of each track class (the centre's knowledge of signatures)."""
+
+
+def _with_rcs(site: Site, det: Detection, tracking: bool) -> Detection:
+    """The report with the RCS its radar estimates from the echo's power: its SNR over the
+    SNR a 1 m^2 target would give at the report's range and scan angle (the radar's own
+    calibration; NaN for a site with no radar model)."""
+    if site.radar is None:
+        return det
+    r_ecef = position_from_measurement(site, det.z)
+    per_m2 = float(radar_snr(site.radar, float(det.z[0]), 1.0, tracking=tracking,
+                             cos_scan=float(scan_cosine(site, r_ecef))))
+    return dataclasses.replace(det, rcs_dbsm=det.snr_db - 10.0 * math.log10(per_m2))
 
 
 def class_signatures() -> dict[str, Signature]:
@@ -72,16 +92,6 @@ def class_signatures() -> dict[str, Signature]:
         out[cls] = Signature(vhf_m2=m.mean_m2("VHF"), other_m2=m.mean_m2("UHF"), swerling=m.swerling)
     return out
 
-
-class Truth(Protocol):
-    """What the simulation needs of a trajectory."""
-
-    @property
-    def t_impact_s(self) -> float: ...
-
-    def state(self, t_s: Any) -> FloatArray: ...
-
-    def phase(self, t_s: Any) -> NDArray[np.str_]: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,20 +185,22 @@ class Assessment:
 class SimOutput:
     """Everything the simulation produced, as values.
 
-    ``detections`` and ``detection_objects`` (the truth objects each report came from, for
-    scoring; empty for a false alarm) are in time order; ``all_assessments`` every threat
-    track's assessments; ``classes`` each confirmed track's class probabilities at the end,
-    ``class_history`` ``(t_s, track_id, class)`` at each assessment round.
+    ``detections`` and ``detection_objects`` (the ids of the scene objects that made each
+    report: several for a merged report, none for a false alarm; the truth, for scoring
+    only) are in time order; ``first_detection_s`` is the first report of an object (false
+    alarms excluded); ``all_assessments`` every threat track's assessments; ``classes``
+    each confirmed track's class probabilities at the end, ``class_history``
+    ``(t_s, track_id, class)`` at each assessment round.
     """
 
     detections: tuple[Detection, ...]
+    detection_objects: tuple[tuple[str, ...], ...]
     tracker: Tracker
     all_assessments: tuple[Assessment, ...]
     events: tuple[Event, ...]
     first_detection_s: float | None
     first_cue_s: Mapping[str, float]
     dwells: Mapping[str, FloatArray]
-    detection_objects: tuple[tuple[str, ...], ...] = ()
     classes: Mapping[int, Mapping[str, float]] = field(default_factory=dict)
     class_history: tuple[tuple[float, int, str], ...] = ()
 
@@ -228,69 +240,97 @@ class _SiteState:
     visible: NDArray[np.bool_]
     cos_scan: FloatArray
     snr_per_m2: tuple[FloatArray, FloatArray]
-    rcs_phase: NDArray[np.str_]
+    rcs_m2: FloatArray
+    swerling: NDArray[np.int_]
+    dwells: tuple[NDArray[np.bool_], NDArray[np.bool_]]
     tracking: bool = False
     next_k: int = 0
     process: simpy.Process | None = None
     dwell_times: list[float] = field(default_factory=list)
 
 
-def _frame_times(site: Site, truth: Truth, phase_rng: np.random.Generator) -> tuple[float, float, FloatArray]:
-    """A site's frame period, its random phase (s) and its frame times before impact."""
+def _frame_times(site: Site, t_end_s: float, phase_rng: np.random.Generator) -> tuple[float, float, FloatArray]:
+    """A site's frame period, its random phase (s) and its frame times before ``t_end_s``."""
     frame = site.track_revisit_s or site.revisit_s
     phase = float(phase_rng.uniform(0.0, site.revisit_s))
-    t = phase + frame * np.arange(int(max(truth.t_impact_s - phase, 0.0) // frame) + 1)
-    return frame, phase, np.asarray(t[t < truth.t_impact_s], dtype=float)
+    t = phase + frame * np.arange(int(max(t_end_s - phase, 0.0) // frame) + 1)
+    return frame, phase, np.asarray(t[t < t_end_s], dtype=float)
 
 
-def _site_states(sites: Sequence[Site], truth: Truth, phase_rng: np.random.Generator) -> list[_SiteState]:
-    """Every site's frame clock and, at every frame, the target's state, visibility, scan
-    cosine, SNR per m^2 of RCS (search and track dwells) and RCS phase, computed at once
-    (one evaluation of the truth for all sites)."""
-    clocks = [_frame_times(s, truth, phase_rng) for s in sites]
-    times = [t for _, _, t in clocks]
-    all_states = truth.state(np.concatenate(times)).reshape(-1, 6) if times else np.zeros((0, 6))
-    phases = truth.phase(np.concatenate(times)) if times else np.zeros(0, dtype=str)
+def _site_states(sites: Sequence[Site], scene: Scene, phase_rng: np.random.Generator,
+                 config: SceneConfig) -> list[_SiteState]:
+    """Every site's frame clock and, at every frame and for every object, its state,
+    visibility, scan cosine, SNR per m^2 of RCS (search and track dwells), mean RCS and
+    Swerling case, computed at once (one evaluation of each object for all sites); and
+    the frames at which the site dwells in search and in track."""
+    clocks = [_frame_times(s, scene.t_end_s, phase_rng) for s in sites]
+    times = np.concatenate([t for _, _, t in clocks]) if clocks else np.zeros(0)
+    all_states = np.stack([o.state(times) for o in scene.objects], axis=1)
+    all_exist = np.stack([o.exists(times) for o in scene.objects], axis=1)
+    all_keys = np.stack([o.rcs_keys(times) for o in scene.objects], axis=1)
     out, start = [], 0
     for i, (site, (frame, phase, t)) in enumerate(zip(sites, clocks)):
-        states = all_states[start:start + len(t)]
-        rcs_phase = phases[start:start + len(t)]
+        part = slice(start, start + len(t))
         start += len(t)
-        vis = visible(site, states[:, :3]) if len(t) else np.zeros(0, dtype=bool)
-        range_m, cos_scan = dwell_geometry(site, states[:, :3])
-        snr = tuple(np.zeros_like(range_m) if site.radar is None else
-                    radar_snr(site.radar, range_m, 1.0, tracking=track, cos_scan=cos_scan) for track in (False, True))
+        states, exist, keys = all_states[part], all_exist[part], all_keys[part]
+        x = states[exist]
+        vis = np.zeros(exist.shape, dtype=bool)
+        cos_scan, rcs = np.zeros(exist.shape), np.zeros(exist.shape)
+        snr = (np.zeros(exist.shape), np.zeros(exist.shape))
+        if len(x):
+            vis[exist] = visible(site, x[:, :3])
+            range_m, cos_scan[exist] = dwell_geometry(site, x[:, :3])
+            if site.radar is not None:
+                for track in (False, True):
+                    snr[track][exist] = radar_snr(site.radar, range_m, 1.0, tracking=track, cos_scan=cos_scan[exist])
+        swerling = np.zeros(exist.shape, dtype=int)
+        for key in np.unique(keys):
+            model = rcs_model(str(key))
+            here = keys == key
+            swerling[here] = model.swerling
+            rcs[here] = model.mean_m2(site.band)
+            if config.aspect and model.by_aspect:
+                rcs[here & exist] = model.mean_m2_at(site.band, aspect_rad(site, states[here & exist]))
+        fps = max(1, round(site.revisit_s / frame))
+        search_frame = np.arange(len(t)) % fps == 0
+        seen = vis.any(axis=1)
+        always = search_frame if config.false_alarms else np.zeros(len(t), dtype=bool)
         out.append(_SiteState(
-            site=site, index=i, frame_s=frame, frames_per_search=max(1, round(site.revisit_s / frame)), phase_s=phase,
-            states=states, visible=vis, cos_scan=cos_scan, snr_per_m2=(snr[0], snr[1]), rcs_phase=rcs_phase,
+            site=site, index=i, frame_s=frame, frames_per_search=fps, phase_s=phase, states=states, visible=vis,
+            cos_scan=cos_scan, snr_per_m2=snr, rcs_m2=rcs, swerling=swerling,
+            dwells=((seen & search_frame) | always, seen | always),
         ))
     return out
 
 
 def _next_frame(st: _SiteState, now: float) -> int | None:
-    """The next frame, at or after ``now`` and not yet dwelt in, when the site dwells on a visible target."""
+    """The next frame, at or after ``now`` and not yet dwelt in, at which the site dwells:
+    one with an object in coverage (in search, only search frames), and with false alarms
+    on every search frame."""
     k0 = max(st.next_k, int(np.ceil((now - st.phase_s) / st.frame_s - 1e-9)))
-    cand = np.flatnonzero(st.visible[k0:]) + k0
-    if not st.tracking:
-        cand = cand[cand % st.frames_per_search == 0]
+    cand = np.flatnonzero(st.dwells[st.tracking][k0:]) + k0
     return int(cand[0]) if len(cand) else None
 
 
 class _Network:
     """The SimPy model: site processes, links and the command centre."""
 
-    def __init__(self, truth: Truth, sites: Sequence[Site], seed: int, tracker: Tracker, config: SimConfig) -> None:
+    def __init__(self, scene: Scene, sites: Sequence[Site], seed: int, tracker: Tracker, config: SimConfig,
+                 scene_config: SceneConfig) -> None:
         self.env = simpy.Environment()
-        self.truth = truth
+        self.scene = scene
+        self.ids = scene.ids
+        self.false_alarms = scene_config.false_alarms
+        self.t_end_s = scene.t_end_s
         self.seed = seed
         self.tracker = tracker
         self.config = config
         self.log: list[Event] = []
         self.detections: list[Detection] = []
+        self.labels: list[tuple[str, ...]] = []
         self.assessments: list[Assessment] = []
         self.first_cue: dict[str, float] = {}
         self.detected_by: set[str] = set()
-        self.labels: list[tuple[str, ...]] = []
         self.classes: dict[int, dict[str, float]] = {}
         self.class_history: list[tuple[float, int, str]] = []
         self.bands = {s.name: s.band for s in sites}
@@ -302,7 +342,7 @@ class _Network:
         root = np.random.SeedSequence(seed)
         self._link_rng = np.random.default_rng(root.spawn(1)[0])
         phase_rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
-        self.states = _site_states(sites, truth, phase_rng)
+        self.states = _site_states(sites, scene, phase_rng, scene_config)
         self._warned = False
         self._streams = KeyedStreams()
 
@@ -326,26 +366,30 @@ class _Network:
     def _dwell(self, st: _SiteState, k: int) -> None:
         site, now = st.site, float(self.env.now)
         st.dwell_times.append(now)
-        x = st.states[k]
-        model = rcs_model(RCS_BY_PHASE[str(st.rcs_phase[k])])
         rng = self._streams((self.seed, 2, st.index, k))  # default_rng(SeedSequence([...])), made fast
-        mean_snr = float(st.snr_per_m2[st.tracking][k]) * model.mean_m2(site.band)
-        out = dwell_at(site, mean_snr, float(st.cos_scan[k]), rng, tracking=st.tracking, swerling=model.swerling)
-        if not out.detected:
-            return
-        z = noisy_measurement(site, x, out.sigma, rng, out.bias)
-        per_m2 = float(st.snr_per_m2[st.tracking][k])  # 0 for a site with no radar model: no RCS estimate
-        rcs_dbsm = out.snr_db - 10.0 * math.log10(per_m2) if per_m2 > 0.0 else float("nan")
-        det = Detection(t_s=now, site=site.name, z=z, sigma=out.sigma, snr_db=out.snr_db, rcs_dbsm=rcs_dbsm)
-        self.event("detection", site=site.name, snr_db=round(out.snr_db, 2), cued=site.name in self.first_cue)
-        self.detected_by.add(site.name)
-        st.tracking = site.track_revisit_s is not None
-        self._send(st, [(det, (RV_ID,))])
+        idx = np.flatnonzero(st.visible[k])
+        tracking = st.tracking
+        x = st.states[k, idx]
+        regions: list[Region] = []
+        if self.false_alarms:
+            if k % st.frames_per_search == 0:
+                regions.append(search_fence(site))
+            if tracking:  # centred on the truth: a track's prediction errs by far less than the window
+                regions.extend(track_window(site, z) for z in measure(site, x))
+        reports = scan(site, now, x, st.snr_per_m2[tracking][k, idx] * st.rcs_m2[k, idx],
+                       st.swerling[k, idx].tolist(), [self.ids[i] for i in idx], st.cos_scan[k, idx], rng,
+                       tracking=tracking, regions=regions)
+        if reports:
+            self._send(st, [(_with_rcs(site, det, tracking), ids) for det, ids in reports])
 
     # --- links and command centre ------------------------------------------------------
-    def _send(self, st: _SiteState, reports: Sequence[tuple[Detection, tuple[str, ...]]]) -> None:
+    def _send(self, st: _SiteState, reports: Sequence[Report]) -> None:
         """Send a dwell's reports (with their truth labels, kept for scoring) over the
-        site's link: one message, one delay; each report lost with the link's loss."""
+        site's link: one message, one delay; each report lost with the link's loss.
+
+        A report of an object (not a false alarm, which the radar's own confirmation dwell
+        would drop) puts the site in track mode and counts as its detection for cueing.
+        """
         if not reports:
             return
         site = st.site
@@ -357,6 +401,10 @@ class _Network:
             det = dataclasses.replace(det, t_arrival_s=det.t_s + delay)
             self.detections.append(det)
             self.labels.append(labels)
+            self.event("detection", site=site.name, snr_db=round(det.snr_db, 2), cued=site.name in self.first_cue)
+            if labels:
+                self.detected_by.add(site.name)
+                st.tracking = site.track_revisit_s is not None
             if lost:
                 self.event("report_lost", site=site.name, t_meas_s=det.t_s)
             else:
@@ -416,7 +464,7 @@ class _Network:
     def assessor(self) -> simpy.events.ProcessGenerator:
         """Threat assessments: at the checkpoints after the first detection (once a track
         exists), on confirmation, and on a schedule after it."""
-        t_end = self.truth.t_impact_s
+        t_end = self.t_end_s
         cfg = self.config
         t_first = yield self.first_report
         checkpoints = sorted(t_first + c for c in cfg.checkpoints_s if t_first + c < t_end)
@@ -501,31 +549,38 @@ def _territory_figures(pred: ImpactPrediction, rule: Threat, seed: int) -> tuple
 
 
 def run(
-    truth: Truth,
+    truth: Scene | Trajectory,
     sites: Sequence[Site],
     seed: int,
     tracker_config: TrackerConfig | None = None,
     config: SimConfig | None = None,
+    scene_config: SceneConfig | None = None,
 ) -> SimOutput:
-    """Simulate the network against the truth from launch (t = 0) to impact."""
+    """Simulate the network against the truth from the epoch (t = 0) to the last impact.
+
+    ``truth`` is a scene or one reentry vehicle's trajectory (:meth:`Scene.of`);
+    ``scene_config`` says whether dwells give false alarms and whether RCS depends on
+    aspect (default: neither).
+    """
     config = config or SimConfig()
+    scene = truth if isinstance(truth, Scene) else Scene.of(truth)
     tracker = Tracker(sites={s.name: s for s in sites}, config=tracker_config or TrackerConfig(),
                       confirm_m=config.confirm_m, confirm_n=config.confirm_n)
-    net = _Network(truth, sites, seed, tracker, config)
+    net = _Network(scene, sites, seed, tracker, config, scene_config or SceneConfig())
     net.event("launch")
     for st in net.states:
         st.process = net.env.process(net.site_process(st))
     net.env.process(net.assessor())
-    net.env.run(until=truth.t_impact_s)
-    net.log.append(Event(t_s=truth.t_impact_s, type="impact"))
-    first = min((d.t_s for d in net.detections), default=None)
-    order = sorted(range(len(net.detections)), key=lambda k: net.detections[k].t_s)
+    net.env.run(until=net.t_end_s)
+    net.log.append(Event(t_s=net.t_end_s, type="impact"))
+    first = min((d.t_s for d, ids in zip(net.detections, net.labels) if ids), default=None)
+    order = sorted(range(len(net.detections)), key=lambda i: net.detections[i].t_s)
     for tr in tracker.tracks:
         if tr.t_confirmed_s is not None:
             net.classes[tr.id] = class_probabilities(tr, net.bands, net.signatures)
     return SimOutput(
-        detections=tuple(net.detections[k] for k in order),
-        detection_objects=tuple(net.labels[k] for k in order),
+        detections=tuple(net.detections[i] for i in order),
+        detection_objects=tuple(net.labels[i] for i in order),
         classes=dict(net.classes),
         class_history=tuple(net.class_history),
         tracker=tracker,

@@ -171,3 +171,29 @@ def test_light_commands_load_no_numerics(argv, tmp_path):
             "print('LOADED:', *(m for m in ('numba', 'scipy.stats', 'filterpy', 'simpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines()[-1] == "LOADED:", out.stdout[-300:]
+
+
+SALVO = ROOT / "scenarios" / "salvo-2017-03-06.toml"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        ("[[missiles]]\nmissile = \"nodong\"           # stands in",
+         "[missile]\nmissile = \"nodong\"\nlaunch_lat_deg = 39.66\nlaunch_lon_deg = 124.71\nazimuth_deg = 80.0\n\n"
+         "[[missiles]]\nmissile = \"nodong\"           # stands in", "not both"),
+        ("range_km = 1040.0", "range_km = 9000.0", "missiles[3].range_km = 9000: beyond the nodong's reach"),
+        ("debris = 0", "debris = -1", "scene.debris = -1"),
+    ],
+)
+def test_bad_salvo_one_line_status_2_nothing_written(tmp_path, old, new, needle):
+    text = SALVO.read_text()
+    assert old in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace(old, new, 1))
+    out = tmp_path / "out"
+    proc = sprn("run", bad, "--out", out)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and str(bad) in proc.stderr and needle in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()

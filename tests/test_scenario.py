@@ -7,6 +7,7 @@ import pytest
 
 from sprn import scenario
 from sprn.errors import ScenarioError, SprnError
+from sprn.trajectory.scene import SceneConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 KUSONG = ROOT / "scenarios" / "kusong-2017-05-14.toml"
@@ -173,3 +174,103 @@ def test_bad_report_territories_are_named(value, expected):
     text = text.replace('report_territories = ["Japan"]', f"report_territories = {value}")
     with pytest.raises(SprnError, match=expected):
         scenario.from_dict(tomllib.loads(text), "k.toml")
+
+
+# --- salvos ([[missiles]]) and scenes ([scene]) --------------------------------------------------
+
+MISSILE_TABLE = """[missile]
+missile = "hwasong-12"
+launch_lat_deg = 40.0659     # Kusong area (open-source analyses of the launch site)
+launch_lon_deg = 125.2099
+azimuth_deg = 75.0           # assumption: puts the 787 km impact in the Sea of Japan
+apogee_km = 2111.5           # KCNA
+range_km = 787.0             # KCNA
+"""
+
+TWO_MISSILES = """[[missiles]]
+missile = "hwasong-12"
+launch_lat_deg = 40.0659
+launch_lon_deg = 125.2099
+azimuth_deg = 75.0
+apogee_km = 2111.5
+range_km = 787.0
+
+[[missiles]]
+missile = "nodong"
+launch_lat_deg = 39.66
+launch_lon_deg = 124.71
+azimuth_deg = 84.0
+apogee_km = 260.0
+range_km = 1000.0
+launch_time_s = 45.0
+"""
+
+
+def _salvo_file(tmp_path, missiles=TWO_MISSILES, extra=""):
+    text = OWN_RADARS.read_text()
+    assert MISSILE_TABLE in text
+    path = tmp_path / "salvo.toml"
+    path.write_text(text.replace(MISSILE_TABLE, missiles + extra))
+    return path
+
+
+def test_missiles_array_gives_shots_and_launch_times(tmp_path):
+    scen = scenario.load(_salvo_file(tmp_path))
+    assert [s.missile for s in scen.shots] == ["hwasong-12", "nodong"]
+    assert scen.launch_times_s == (0.0, 45.0)
+    assert scen.shot == scen.shots[0] == scenario.load(OWN_RADARS).shot
+    assert scen.missile_table(1) == "missiles[1]" and scenario.load(OWN_RADARS).missile_table(0) == "missile"
+
+
+def test_a_single_missile_table_is_one_shot_at_the_epoch_with_the_default_scene():
+    scen = scenario.load(OWN_RADARS)
+    assert len(scen.shots) == 1 and scen.launch_times_s == (0.0,)
+    assert scen.scene == SceneConfig()
+    assert (scen.scene.stages, scen.scene.debris, scen.scene.false_alarms, scen.scene.aspect) == (False, 0, False, False)
+
+
+@pytest.mark.parametrize(
+    ("missiles", "extra", "needle"),
+    [
+        (MISSILE_TABLE + "\n" + TWO_MISSILES, "", "missiles = '[[missiles]]': expected either one [missile] table or a "
+                                                  "[[missiles]] array, not both"),
+        (TWO_MISSILES.replace("launch_time_s = 45.0", "launch_time_s = -1.0"), "",
+         "missiles[1].launch_time_s = -1.0: expected a number >= 0"),
+        (TWO_MISSILES.replace("range_km = 787.0", "range_km = 787.0\nlaunch_time_s = 5.0"), "",
+         "missiles[0].launch_time_s = 5.0: expected 0 for the first missile"),
+        (TWO_MISSILES.replace('missile = "nodong"', 'missile = "nodong"\ncolour = "red"'), "",
+         "unknown key missiles[1].'colour'"),
+        (TWO_MISSILES.replace('missile = "nodong"\n', ""), "", "missing field missiles[1].missile"),
+        (TWO_MISSILES.replace("apogee_km = 260.0", 'apogee_km = "high"'), "",
+         "missiles[1].apogee_km = 'high': expected a finite number"),
+        ("missiles = []\n", "", "missiles = []: expected a non-empty array of tables"),
+        (TWO_MISSILES, "\n[scene]\nstages = 1\n", "scene.stages = 1: expected true or false"),
+        (TWO_MISSILES, "\n[scene]\ndebris = -2\n", "scene.debris = -2: expected a non-negative integer"),
+        (TWO_MISSILES, "\n[scene]\ndebris_spread_mps = -1.0\n", "scene.debris_spread_mps = -1.0: expected a number >= 0"),
+        (TWO_MISSILES, "\n[scene]\nclutter = true\n", "unknown key scene.'clutter'"),
+    ],
+)
+def test_bad_missiles_and_scene_name_file_field_and_expectation(tmp_path, missiles, extra, needle):
+    path = _salvo_file(tmp_path, missiles, extra)
+    with pytest.raises(ScenarioError) as err:
+        scenario.load(path)
+    message = str(err.value)
+    assert message.count(str(path)) == 1 and needle in message and "\n" not in message
+
+
+def test_scene_table_and_its_sweep_keys(tmp_path):
+    path = _salvo_file(tmp_path, extra="\n[scene]\nstages = true\ndebris = 3\nfalse_alarms = true\n")
+    scen = scenario.load(path)
+    assert scen.scene == SceneConfig(stages=True, debris=3, false_alarms=True)
+    assert scenario.apply_point(scen, {"scene.false_alarms": False}).scene.false_alarms is False
+    assert scenario.apply_point(scen, {"scene.debris": 0}).scene == SceneConfig(stages=True, false_alarms=True)
+    with pytest.raises(ScenarioError, match=r"scene\.debris = 1\.5: expected a non-negative integer"):
+        scenario.apply_point(scen, {"scene.debris": 1.5})
+
+
+def test_a_missile_that_cannot_fly_is_named_by_its_table(tmp_path):
+    from sprn import engagement
+
+    scen = scenario.load(_salvo_file(tmp_path, TWO_MISSILES.replace("range_km = 1000.0", "range_km = 9000.0")))
+    with pytest.raises(ScenarioError, match=r"salvo\.toml: missiles\[1\]\.range_km = 9000: beyond the nodong.s reach"):
+        engagement.fly_scenario(scen)

@@ -22,12 +22,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sprn.engagement import run_scenario
+from sprn.engagement import fly_scenario, run_scenario
 from sprn.errors import SprnError
 from sprn.montecarlo.points import apply_point
 from sprn.montecarlo.records import McMeta, RunRecord, failed_record, summarise
 from sprn.scenario import Scenario
 from sprn.trajectory import Shot, Trajectory, fly
+from sprn.trajectory.scene import Scene
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,12 +66,32 @@ def fly_or_error(shot: Shot) -> Trajectory | str:
         return f"{type(exc).__name__}: {exc}"
 
 
+SCENES_KEPT = 8
+"""Scenes a worker keeps (:func:`scene_of`): the runs of a chunk share one."""
+_scenes: dict[int, tuple[Trajectory, tuple[Any, ...], Scene]] = {}
+
+
+def scene_of(scenario: Scenario, truth: Trajectory) -> Scene:
+    """The scene of ``scenario`` around its first reentry vehicle ``truth``, flown once per
+    process for the runs that share them (stages and debris are part of the truth: they do
+    not change from run to run)."""
+    key = (scenario.shots, scenario.launch_times_s, scenario.scene, scenario.seed)
+    kept = _scenes.get(id(truth))
+    if kept is not None and kept[0] is truth and kept[1] == key:
+        return kept[2]
+    scene = fly_scenario(scenario, truth)
+    if len(_scenes) >= SCENES_KEPT:
+        _scenes.clear()
+    _scenes[id(truth)] = (truth, key, scene)
+    return scene
+
+
 def run_job(base: Scenario, job: Job, truth: Trajectory | str) -> RunRecord:
     """Simulate one job against its truth and reduce it to its record."""
     if isinstance(truth, str):
         return failed_record(job.run, job.seed, truth, job.meta)
     scenario = apply_point(base, dict(job.point))
-    return summarise(run_scenario(scenario, seed=job.seed, truth=truth), job.run, job.meta)
+    return summarise(run_scenario(scenario, seed=job.seed, truth=scene_of(scenario, truth)), job.run, job.meta)
 
 
 def run_jobs(base: Scenario, jobs: Sequence[Job], truth: Trajectory | str) -> list[RunRecord]:

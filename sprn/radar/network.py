@@ -142,6 +142,10 @@ RCS_FIELDS: dict[str, Spec] = {
     "vhf_m2": _num(0.0, 1e6, lo_open=True),
     "uhf_m2": _num(0.0, 1e6, lo_open=True),
     "swerling": Spec("int", True, lambda v: v in (0, 1, 2, 3, 4), "0, 1, 2, 3 or 4"),
+    "aspect_deg": Spec("number_list", False, lambda v: len(v) >= 2 and v[0] == 0 and v[-1] == 180
+                       and all(a < b for a, b in zip(v, v[1:])), "ascending angles from 0 to 180"),
+    "vhf_aspect_m2": Spec("number_list", False, lambda v: all(x > 0 for x in v), "positive numbers"),
+    "uhf_aspect_m2": Spec("number_list", False, lambda v: all(x > 0 for x in v), "positive numbers"),
     "source": Spec("str"),
     "assumed": Spec("str_list"),
 }
@@ -168,6 +172,8 @@ def _kind_ok(kind: str, v: object) -> bool:
         return _as_date(v) is not None
     if kind == "str_list":
         return isinstance(v, list) and all(isinstance(x, str) for x in v)
+    if kind == "number_list":
+        return isinstance(v, list) and all(_kind_ok("number", x) for x in v)
     if kind == "type_ref":
         return (isinstance(v, str) and v != "") or isinstance(v, dict)
     raise AssertionError(kind)
@@ -194,6 +200,7 @@ _KIND_WORDS = {
     "bool": "true or false",
     "date": "a date (YYYY-MM-DD) or a year",
     "str_list": "a list of strings",
+    "number_list": "a list of finite numbers",
     "type_ref": "a radar type name or a table defining one",
 }
 
@@ -345,7 +352,14 @@ def _build_site(name: str, f: Mapping[str, Any], rtype: RadarType) -> Site:
 
 def _rcs_from_table(key: str, table: object, source: str) -> RcsModel:
     f = validate_table(table, RCS_FIELDS, source)
+    aspect = tuple(float(a) for a in f.get("aspect_deg", ()))
+    for name in ("vhf_aspect_m2", "uhf_aspect_m2"):
+        if len(f.get(name, ())) != len(aspect):
+            raise field_error(DataError, source, name, f.get(name), f"one value per aspect_deg ({len(aspect)})")
     return RcsModel(
+        aspect_deg=aspect,
+        vhf_aspect_m2=tuple(float(v) for v in f.get("vhf_aspect_m2", ())),
+        uhf_aspect_m2=tuple(float(v) for v in f.get("uhf_aspect_m2", ())),
         key=key,
         description=f["description"],
         vhf_m2=float(f["vhf_m2"]),

@@ -8,10 +8,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_HOME = {"Trajectory": "flight", "fly_guided": "flight", "SHAPES": "shot", "Guidance": "shot", "Shot": "shot",
+_HOME = {"Trajectory": "flight", "fly_guided": "flight", "Scene": "scene", "SceneConfig": "scene",
+         "SceneObject": "scene", "fly_scene": "scene", "SHAPES": "shot", "Guidance": "shot", "Shot": "shot",
          "fly": "solver", "plan_shot": "solver", "solve": "solver"}
 
-__all__ = ["SHAPES", "Guidance", "Shot", "Trajectory", "fly", "fly_guided", "plan_shot", "solve"]
+__all__ = ["SHAPES", "Guidance", "Scene", "SceneConfig", "SceneObject", "Shot", "Trajectory", "fly", "fly_guided",
+           "fly_scene", "plan_shot", "solve"]
 assert sorted(__all__) == sorted(_HOME)
 
 

@@ -309,7 +309,7 @@ def _peak(fun: Callable[[FloatArray], FloatArray], traj: Trajectory, t0: float, 
     return max(float(values[i]), -float(res.fun))
 
 
-def _body(missile: Missile, guidance: Guidance, launch: tuple[float, float, float], pieces: list[Piece],
+def body(missile: Missile, guidance: Guidance, launch: tuple[float, float, float], pieces: list[Piece],
           t: FloatArray, x: FloatArray, events: dict[str, float], inv_beta: float,
           booster: Trajectory | None) -> Trajectory:
     """Locate a body's apogee and reentry, measure its peaks and build its record."""
@@ -384,6 +384,6 @@ def fly_guided(missile: Missile, guidance: Guidance, launch_lat_deg: float, laun
     bodies: list[Trajectory] = []
     for k in reversed(range(len(betas))):
         ev = dict(events, impact=float(impact[k]))
-        bodies.append(_body(missile, guidance, launch, b_pieces + c_pieces[k], np.concatenate(b_ts + [c_ts[k]]),
+        bodies.append(body(missile, guidance, launch, b_pieces + c_pieces[k], np.concatenate(b_ts + [c_ts[k]]),
                             np.concatenate(b_xs + [c_xs[k]]), ev, betas[k], bodies[0] if k == 0 and bodies else None))
     return bodies[-1]

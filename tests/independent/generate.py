@@ -31,6 +31,11 @@ target is above the site's elevation mask and inside its maximum range (no refra
 misses, no false alarms: the file tests tracking, not detection). Noise is Gaussian, or
 Student-t with 5 degrees of freedom scaled to the same standard deviation.
 
+A scene case (:class:`SceneCase`) flies the same missile's spent stage (pushed back at
+``STAGE_PUSH_MPS``) and debris pieces from separation, merges the reports of objects a radar
+cannot resolve and adds Poisson clutter; its reports are unlabelled, and each object has
+its own truth file.
+
 Run ``python tests/independent/generate.py`` from the repository root to rewrite every case
 (deterministic from the seeds below; about 2 s).
 """
@@ -549,11 +554,239 @@ CASES = (
 )
 
 
+# ---------------------------------------------------------------- a multi-object scene
+
+STAGE_BETA_KG_M2 = 120.0
+"""The spent stage tumbles: a light, draggy body (assumed, as for a 1.65 m x 15 m tank)."""
+STAGE_PUSH_MPS = 3.0
+"""The stage falls back from the reentry vehicle at this speed, against the velocity (assumed)."""
+DEBRIS_SIGMA_MPS = 5.0
+"""Each Cartesian component of a debris piece's velocity change (Gaussian, assumed)."""
+DEBRIS_BETA_RANGE = (20.0, 500.0)
+"""Debris ballistic coefficients (kg/m^2), log-uniform (assumed)."""
+
+
+@dataclass(frozen=True)
+class SceneCase:
+    """A case of several objects: the flight of ``base``, its stage and ``debris`` pieces
+    released at separation, and clutter: a Poisson number of false reports per scan of
+    mean ``clutter_per_scan``, uniform in slant range (``clutter_range_km``), azimuth
+    (all round) and elevation (``clutter_el_deg``). Reports of objects closer than
+    ``resolution_m`` in slant range and ``beam_deg`` in both angles merge into one at
+    their mean position (the radar cannot tell them apart)."""
+
+    name: str
+    what: str
+    seed: int
+    base: Case
+    debris: int = 2
+    clutter_per_scan: float = 1.0
+    clutter_range_km: tuple[float, float] = (100.0, 2500.0)
+    clutter_el_deg: tuple[float, float] = (1.0, 60.0)
+    resolution_m: float = 150.0
+    beam_deg: float = 1.0
+
+
+def fly_released(flight: Flight, x0, beta: float, t0: float):
+    """A body released at ``t0`` in state ``x0``, flown with drag ``1 / beta`` to the ground;
+    returns ``(t_impact, dense output)``."""
+
+    def impact(t, s, *_):
+        return radial_height(s[0], s[1], s[2])
+
+    impact.terminal, impact.direction = True, -1.0
+    sol = solve_ivp(rhs, (t0, t0 + 7200.0), x0, method="DOP853", rtol=RTOL, atol=ATOL, dense_output=True,
+                    args=(None, lambda t: 1.0 / beta), events=[impact])
+    if not sol.t_events[0].size:
+        raise RuntimeError("a released body did not come down within two hours")
+    return float(sol.t_events[0][0]), sol.sol
+
+
+@dataclass
+class Body:
+    """One object of a scene: its id, kind, ballistic coefficient, release and impact times
+    and its states at any time (the missile's before its release)."""
+
+    id: str
+    kind: str
+    beta_kg_m2: float
+    t_release: float
+    t_impact: float
+    sol: object
+    flight: Flight
+    dv_mps: tuple = ()
+
+    def state(self, t):
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        if self.sol is None:
+            return self.flight.state(t)
+        out = self.flight.state(np.minimum(t, self.t_release))
+        after = t > self.t_release
+        if np.any(after):
+            out[after] = self.sol(t[after]).T
+        return out
+
+
+def scene_bodies(case: SceneCase, flight: Flight, beta: float, rng: np.random.Generator):
+    """The reentry vehicle, the stage and the debris of ``case``'s flight."""
+    t_sep = flight.t_separation
+    x_sep = flight.state(t_sep)[0]
+    bodies = [Body(id="RV", kind="reentry-vehicle", beta_kg_m2=beta, t_release=0.0, t_impact=flight.t_impact,
+                   sol=None, flight=flight)]
+    v = x_sep[3:]
+    push = -STAGE_PUSH_MPS * v / np.linalg.norm(v)
+    t_imp, sol = fly_released(flight, np.concatenate([x_sep[:3], v + push]), STAGE_BETA_KG_M2, t_sep)
+    bodies.append(Body(id="stage", kind="stage", beta_kg_m2=STAGE_BETA_KG_M2, t_release=t_sep, t_impact=t_imp,
+                       sol=sol, flight=flight, dv_mps=tuple(push)))
+    kicks = rng.standard_normal((case.debris, 3)) * DEBRIS_SIGMA_MPS
+    lo, hi = np.log(DEBRIS_BETA_RANGE)
+    betas = np.exp(rng.uniform(lo, hi, case.debris))
+    for j in range(case.debris):
+        t_imp, sol = fly_released(flight, np.concatenate([x_sep[:3], v + kicks[j]]), float(betas[j]), t_sep)
+        bodies.append(Body(id=f"debris-{j + 1}", kind="debris", beta_kg_m2=float(betas[j]), t_release=t_sep,
+                           t_impact=t_imp, sol=sol, flight=flight, dv_mps=tuple(kicks[j])))
+    return bodies
+
+
+def measure_scene(case: SceneCase, bodies, rng: np.random.Generator):
+    """Unlabelled reports of every site: each object in coverage (merged when unresolved),
+    then the scan's clutter; sorted by time. Also each site's count of clutter reports."""
+    phase_rng, noise_rng, clutter_rng = rng.spawn(3)
+    rows, clutter = [], {}
+    t_end = max(b.t_impact for b in bodies) - CUTOFF_BEFORE_IMPACT_S
+    for site in case.base.sites:
+        phase = float(phase_rng.uniform(0.0, site.revisit_s))
+        times = phase + site.revisit_s * np.arange(int((t_end - phase) // site.revisit_s) + 1)
+        pos = lla_to_ecef(site.lat_deg, site.lon_deg, site.alt_m)
+        rot = enu_rotation(site.lat_deg, site.lon_deg)
+        sig = np.array([site.sigma_range_m, math.radians(site.sigma_az_deg), math.radians(site.sigma_el_deg),
+                        site.sigma_range_rate_mps or 0.0])
+        clutter[site.name] = 0
+        for t in times:
+            here = [b for b in bodies if b.t_release < t < b.t_impact - CUTOFF_BEFORE_IMPACT_S]
+            s = np.array([b.state(t)[0] for b in here])
+            rng_m, az, el = range_az_el(pos, rot, s[:, :3])
+            seen = (el >= math.radians(site.min_el_deg)) & (rng_m <= site.max_range_km * 1000.0)
+            for group in _unresolved(case, rng_m[seen], az[seen], el[seen]):
+                x = np.mean(s[seen][group], axis=0)
+                r, a, e = range_az_el(pos, rot, x[:3])
+                rr = float(np.dot(x[:3] - pos, x[3:]) / r)
+                z = np.array([r, a, e, rr]) + noise_rng.standard_normal(4) * sig
+                rows.append((float(t), site.name, z[0], math.degrees(z[1] % (2.0 * math.pi)), math.degrees(z[2]),
+                             z[3] if site.sigma_range_rate_mps else None))
+            n = int(clutter_rng.poisson(case.clutter_per_scan))
+            clutter[site.name] += n
+            for _ in range(n):
+                r = clutter_rng.uniform(*case.clutter_range_km) * 1000.0
+                a = clutter_rng.uniform(0.0, 360.0)
+                e = clutter_rng.uniform(*case.clutter_el_deg)
+                rr = clutter_rng.uniform(-7000.0, 7000.0)
+                rows.append((float(t), site.name, r, a, e, rr if site.sigma_range_rate_mps else None))
+    rows.sort(key=lambda row: (row[0], row[1], row[2]))
+    return rows, clutter
+
+
+def _unresolved(case: SceneCase, rng_m, az, el):
+    """Groups (lists of indices) of objects one radar cannot resolve: a chain of pairs closer than
+    the resolution in range and the beam in both angles."""
+    n = len(rng_m)
+    group = list(range(n))
+    beam = math.radians(case.beam_deg)
+    for i in range(n):
+        for j in range(i + 1, n):
+            d_az = abs((az[i] - az[j] + math.pi) % (2.0 * math.pi) - math.pi)
+            if abs(rng_m[i] - rng_m[j]) < case.resolution_m and d_az < beam and abs(el[i] - el[j]) < beam:
+                old, new = group[j], group[i]
+                group = [new if g == old else g for g in group]
+    return [[i for i in range(n) if group[i] == g] for g in sorted(set(group))]
+
+
+def write_scene_case(case: SceneCase, out: Path = OUT) -> dict:
+    """Solve, fly, measure and write a multi-object case; returns its metadata."""
+    ss = np.random.SeedSequence(case.seed)
+    beta_rng, scene_rng, meas_rng = (np.random.default_rng(s) for s in ss.spawn(3))
+    beta = float(beta_rng.uniform(2000.0, 10000.0))
+    t_b, gamma_b = solve_shot(case.base, beta)
+    flight = fly(case.base, t_b, gamma_b, beta)
+    bodies = scene_bodies(case, flight, beta, scene_rng)
+    rows, clutter = measure_scene(case, bodies, meas_rng)
+    d = out / case.name
+    d.mkdir(parents=True, exist_ok=True)
+    with open(d / "sites.csv", "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["site", "lat_deg", "lon_deg", "alt_m", "sigma_range_m", "sigma_az_deg", "sigma_el_deg",
+                    "revisit_s", "min_el_deg", "max_range_km", "sigma_range_rate_mps"])
+        for s in case.base.sites:
+            w.writerow([s.name, s.lat_deg, s.lon_deg, s.alt_m, s.sigma_range_m, s.sigma_az_deg, s.sigma_el_deg,
+                        s.revisit_s, s.min_el_deg, s.max_range_km, _f(s.sigma_range_rate_mps, 3)])
+    with open(d / "measurements.csv", "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["t_s", "site", "range_m", "azimuth_deg", "elevation_deg", "range_rate_mps"])
+        for t, name, r, a, e, rr in rows:
+            w.writerow([_f(t, 3), name, _f(r, 2), _f(a, 6), _f(e, 6), _f(rr, 3)])
+    for b in bodies:
+        t = np.arange((math.floor(b.t_release / TRUTH_STEP_S) + 1) * TRUTH_STEP_S if b.sol is not None else 0.0,
+                      b.t_impact, TRUTH_STEP_S)
+        s = b.state(t)
+        ph = phases(flight, t, s) if b.kind == "reentry-vehicle" else np.where(
+            (t > flight.t_apogee) & (ecef_to_lla(s[:, :3])[2] < 100e3), "reentry", "midcourse")
+        with open(d / f"truth-{b.id}.csv", "w", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "phase"])
+            for k in range(t.size):
+                w.writerow([_f(t[k], 1), *(_f(v, 3) for v in s[k]), ph[k]])
+    meta = {
+        "case": case.name,
+        "what": case.what,
+        "generator": "tests/independent/generate.py (no sprn code)",
+        "seed": case.seed,
+        "seeds": "numpy SeedSequence(seed).spawn(3): [beta draw, scene draws (debris kicks, then their beta), "
+                 "measurements]; measurements spawn [site scan phases, noise, clutter]",
+        "base_case": case.base.name,
+        "beta_kg_m2": beta,
+        "burnout_s": t_b,
+        "separation_s": flight.t_separation,
+        "objects": [{"id": b.id, "kind": b.kind, "truth": f"truth-{b.id}.csv", "beta_kg_m2": b.beta_kg_m2,
+                     "release_s": b.t_release, "impact_s": b.t_impact, "dv_mps": list(b.dv_mps)} for b in bodies],
+        "stage": {"push_mps": STAGE_PUSH_MPS, "direction": "against the velocity at separation",
+                  "beta_kg_m2": STAGE_BETA_KG_M2},
+        "debris": {"n": case.debris, "sigma_mps_per_axis": DEBRIS_SIGMA_MPS,
+                   "beta_kg_m2": "log-uniform in " + str(list(DEBRIS_BETA_RANGE))},
+        "clutter": {"per_scan_mean": case.clutter_per_scan, "distribution": "Poisson per scan, uniform in slant "
+                    "range, azimuth (0-360 deg) and elevation", "range_km": list(case.clutter_range_km),
+                    "elevation_deg": list(case.clutter_el_deg), "range_rate_mps": [-7000.0, 7000.0],
+                    "reports_per_site": clutter},
+        "merging": {"resolution_m": case.resolution_m, "beam_deg": case.beam_deg,
+                    "rule": "objects closer than resolution_m in slant range and beam_deg in azimuth and elevation "
+                            "give one report at their mean state (chains of such pairs too)"},
+        "n_reports": len(rows),
+        "measurement_end_s": max(b.t_impact for b in bodies) - CUTOFF_BEFORE_IMPACT_S,
+        "sites": [asdict(s) for s in case.base.sites],
+        "sources": case.base.sources,
+    }
+    (d / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+SCENE_CASES = (
+    SceneCase(name="kusong-scene", seed=16,
+              what="the Kusong-like lofted shot as a scene: the reentry vehicle, its spent stage falling back at "
+                   "3 m/s, two debris pieces, and clutter (one false report per scan on average); unlabelled",
+              base=CASES[0]),
+)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("cases", nargs="*", help="case names (default: all)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
+    for scene_case in SCENE_CASES:
+        if args.cases and scene_case.name not in args.cases:
+            continue
+        m = write_scene_case(scene_case, args.out)
+        print(f"{m['case']}: " + ", ".join(f"{o['id']} impact {o['impact_s']:.1f} s" for o in m["objects"])
+              + f", {m['n_reports']} reports, clutter {m['clutter']['reports_per_site']}")
     for case in CASES:
         if args.cases and case.name not in args.cases:
             continue
