@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from sprn import dynamics, kernels
 from sprn.radar.measurement import Detection
 from sprn.radar.site import Site
+from sprn.space.measurement import AnglesDetection
 from sprn.tracking.config import FILTERS, MODELS, TrackerConfig  # noqa: F401 (FILTERS: re-exported)
 from sprn.tracking.consistency import chi2_quantile
 from sprn.tracking.filters import EkfAdapter, Innovation, UkfAdapter
@@ -271,8 +272,10 @@ class Tracker:
         """Whether a track is alive."""
         return self._filter is not None
 
-    def update(self, det: Detection) -> TrackEstimate | None:
+    def update(self, det: Detection | AnglesDetection) -> TrackEstimate | None:
         """Take one detection; return the new estimate, or None if none was made."""
+        if isinstance(det, AnglesDetection):
+            return self._update_angles(det)
         if det.t_s < self._t_s:
             raise ValueError(f"detection at {det.t_s} s is older than the track ({self._t_s} s)")
         if det.site not in self.sites:
@@ -299,6 +302,27 @@ class Tracker:
         self._misses = []
         self._t_used_s = det.t_s
         est = self._estimate(det, nis, inn, widened)
+        self.history.append(est)
+        return est
+
+    def _update_angles(self, det: AnglesDetection) -> TrackEstimate | None:
+        """An infrared satellite's angles-only report (the one dispatch for them): it updates a
+        live track through the filter's same calls, ``innovation(z, observer, R)`` and
+        ``correct``, from the report's own observer; a bearing has no range, so it never
+        starts a track, and a report outside the gate is left out without counting as a miss."""
+        if det.t_s < self._t_s:
+            raise ValueError(f"detection at {det.t_s} s is older than the track ({self._t_s} s)")
+        if self._filter is None or det.t_s - self._t_used_s > self.config.delete_after_s:
+            return None
+        self._follow_phase()
+        self._filter.predict(det.t_s - self._t_s)
+        self._t_s = det.t_s
+        inn = self._filter.innovation(det.z, det.observer, det.covariance)
+        if inn.nis > gate_threshold(self.config.gate_probability, 2):
+            return None
+        self._filter.correct(inn)  # type: ignore[arg-type]
+        self._t_used_s = det.t_s
+        est = self._estimate(det, inn.nis, inn)
         self.history.append(est)
         return est
 
@@ -357,7 +381,7 @@ class Tracker:
             self._filter.widen(q, dt_s)
         return q
 
-    def _estimate(self, det: Detection, nis: float, inn: Innovation | MixtureInnovation | ImmInnovation | None,
+    def _estimate(self, det: Detection | AnglesDetection, nis: float, inn: Innovation | MixtureInnovation | ImmInnovation | None,
                   widened: float = 0.0) -> TrackEstimate:
         f = self._filter
         assert f is not None
