@@ -61,6 +61,15 @@ def earth_blocks(r_obs_m: ArrayLike, r_tgt_m: ArrayLike, grazing_m: float) -> ND
     return np.asarray(interior & (h < grazing_m), dtype=bool)
 
 
+def seen_from(r_sats_m: FloatArray, lat_deg: FloatArray, lon_deg: FloatArray, height_m: float,
+              grazing_m: float) -> NDArray[np.bool_]:
+    """Which satellites (rows of ``r_sats_m``, (k, 3)) see a point at ``height_m`` over each grid
+    point (a plume just above the cloud tops: the space echelon's view); (k, lat, lon)."""
+    la, lo = np.meshgrid(np.radians(lat_deg), np.radians(lon_deg), indexing="ij")
+    pts = geo.lla_to_ecef(la, lo, np.full(la.shape, height_m))
+    return np.array([~earth_blocks(r, pts, grazing_m) for r in np.asarray(r_sats_m, dtype=float)], dtype=bool)
+
+
 def burn_intervals(stage_burns_s: tuple[float, ...], stage_coasts_s: tuple[float, ...],
                    burnout_s: float) -> list[tuple[float, float]]:
     """The times (s after launch) each stage burns: its nominal burn after the previous
