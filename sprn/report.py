@@ -126,6 +126,7 @@ def space_dict(result: RunResult) -> dict[str, Any] | None:
         launch = {"t_s": result.output.first_event_s("launch_detected"), "lat_deg": area.lat_deg,
                   "lon_deg": area.lon_deg, "semi_major_km": area.semi_major_km, "semi_minor_km": area.semi_minor_km,
                   "azimuth_deg": area.azimuth_deg, "sigma_azimuth_deg": area.sigma_azimuth_deg,
+                  "azimuth_from": area.azimuth_from,
                   "error_km": err_km, "azimuth_error_deg": az_err}
     return {"note": space.note, "phase_deg": space.phase_deg, "cloud_top_km": space.cloud_top_m / 1e3,
             "launch_detected": launch, "triangulations": len(result.output.triangulations)}

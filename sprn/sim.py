@@ -25,6 +25,7 @@ Truth is a value computed before the run; nothing here integrates the missile.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import heapq
 import itertools
@@ -45,7 +46,7 @@ from sprn.radar.measurement import Detection, noisy_measurement
 from sprn.radar.network import rcs_model
 from sprn.radar.site import Site
 from sprn.space import infrared
-from sprn.space.launch_area import LaunchArea, estimate_launch_area
+from sprn.space.launch_area import LaunchArea, azimuth_from_positions, estimate_launch_area
 from sprn.space.measurement import AnglesDetection, Observer, measure_angles, triangulate
 from sprn.space.network import SpaceNetwork, SpaceSensor
 from sprn.streams import KeyedStreams
@@ -466,6 +467,9 @@ CUE_HEIGHTS_M = (100e3, 300e3, 600e3, 1000e3)
 """Heights of the points along the estimated azimuth a radar must see to be cued."""
 CUE_DOWNRANGE_M = tuple(float(d) for d in np.arange(0.0, 1500e3 + 1.0, 100e3))
 """Ground distances (from the launch area along its azimuth) of those points."""
+AZIMUTH_USABLE_DEG = 10.0
+"""An azimuth whose standard deviation is below this is used to cue along it and reported
+(``launch_azimuth``); a wider one is reported with the launch but not used."""
 
 
 @dataclass(slots=True)
@@ -552,21 +556,35 @@ class _SpaceEchelon:
         self._triangulate(det)
         if self.launch is None:
             self._declare_launch()
+        elif self.launch.azimuth_from != "triangulation, usable":
+            self._refine_azimuth()
         heapq.heappush(net._buffer, (det.t_s, next(net._order), det))
         yield net.env.timeout(max(0.0, det.t_s + net.config.hold_s - net.env.now))
         net._release()
 
     def _declare_launch(self) -> None:
-        """A launch once ``launch_reports`` reports are in: its area and azimuth, then the cue."""
+        """A launch once one satellite's ``launch_reports`` reports are in: the area from its
+        lines of sight, the azimuth from two satellites' triangulated positions when there
+        are two of them, else from its own; then the cue."""
         sp = self.space
-        if len(self.received) < sp.launch_reports:
+        by_sat: dict[str, list[AnglesDetection]] = {}
+        for d in self.received:
+            by_sat.setdefault(d.site, []).append(d)
+        ready = [reports for reports in by_sat.values() if len(reports) >= sp.launch_reports]
+        if not ready:
             return
-        first_sat = self.received[0].site
-        mine = [d for d in self.received if d.site == first_sat]
-        area = estimate_launch_area(mine if len(mine) >= sp.launch_reports else self.received[: sp.launch_reports],
-                                    sp.plume_height_m, sp.sigma_plume_height_m, sp.sigma_downrange_m)
+        mine = ready[0]
+        first_sat = mine[0].site
+        area = estimate_launch_area(mine, sp.plume_height_m, sp.sigma_plume_height_m, sp.sigma_downrange_m)
         if area is None:
             return
+        if len(self.triangulations) >= 3:
+            found = azimuth_from_positions(np.array([t for t, _, _ in self.triangulations]),
+                                           np.array([x for _, x, _ in self.triangulations]),
+                                           np.array([p for _, _, p in self.triangulations]))
+            if found is not None:
+                area = dataclasses.replace(area, azimuth_deg=found[0], sigma_azimuth_deg=found[1],
+                                           azimuth_from="triangulation")
         self.launch = area
         cued = self._radars_to_cue(area) if sp.cueing else []
         self.net.event(
@@ -575,7 +593,7 @@ class _SpaceEchelon:
             semi_minor_km=round(area.semi_minor_km, 1),
             azimuth_deg=None if area.azimuth_deg is None else round(area.azimuth_deg, 1),
             sigma_azimuth_deg=None if area.sigma_azimuth_deg is None else round(area.sigma_azimuth_deg, 1),
-            cue=cued,
+            azimuth_from=area.azimuth_from, cue=cued,
         )
         for st in self.net.states:
             if st.site.name in cued:
@@ -588,7 +606,8 @@ class _SpaceEchelon:
         azimuth (above the area only when no azimuth is known): a radar that sees a lower
         point sees the missile earlier; radars that see none are left on search.
         """
-        dist = CUE_DOWNRANGE_M if area.azimuth_deg is not None else (0.0,)
+        usable = area.sigma_azimuth_deg is not None and area.sigma_azimuth_deg < AZIMUTH_USABLE_DEG
+        dist = CUE_DOWNRANGE_M if usable else (0.0,)
         lat, lon = geo.geodesic_direct_deg(np.full(len(dist), area.lat_deg), np.full(len(dist), area.lon_deg),
                                            np.full(len(dist), area.azimuth_deg or 0.0), np.array(dist))
         ranked = []
@@ -602,11 +621,30 @@ class _SpaceEchelon:
                     break
         return [name for _, name in sorted(ranked)]
 
+    def _refine_azimuth(self) -> None:
+        """The azimuth again from every triangulated position so far; once usable, reported
+        (``launch_azimuth``) and used to cue the radars along it that are not yet cued."""
+        if self.launch is None or len(self.triangulations) < 3:
+            return
+        found = azimuth_from_positions(np.array([t for t, _, _ in self.triangulations]),
+                                       np.array([x for _, x, _ in self.triangulations]),
+                                       np.array([p for _, _, p in self.triangulations]))
+        if found is None or found[1] >= AZIMUTH_USABLE_DEG:
+            return
+        self.launch = dataclasses.replace(self.launch, azimuth_deg=found[0], sigma_azimuth_deg=found[1],
+                                          azimuth_from="triangulation, usable")
+        cued = [n for n in self._radars_to_cue(self.launch) if n not in self.net.first_cue] if self.space.cueing else []
+        self.net.event("launch_azimuth", azimuth_deg=round(found[0], 1), sigma_azimuth_deg=round(found[1], 1),
+                       triangulations=len(self.triangulations), cue=cued)
+        for st in self.net.states:
+            if st.site.name in cued:
+                self.net.env.process(self.net._cue(st))
+
     def _triangulate(self, det: AnglesDetection) -> None:
         """Two satellites' reports of the same frame: the plume's position and covariance."""
         others = [d for d in self.received if d.site != det.site and abs(d.t_s - det.t_s) < 1e-6]
-        if not others:
-            return
+        if not others or any(abs(t - det.t_s) < 1e-6 for t, _, _ in self.triangulations):
+            return  # one position per frame: the first pair that saw it
         pair = [others[0], det]
         x, p = triangulate(np.array([d.observer.r_ecef_m for d in pair]), np.array([d.los_ecef for d in pair]),
                            np.array([float(d.sigma[0]) for d in pair]))

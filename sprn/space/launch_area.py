@@ -54,6 +54,44 @@ class LaunchArea:
     azimuth_deg: float | None
     sigma_azimuth_deg: float | None
     reports: int
+    azimuth_from: str = "one satellite"
+
+
+def azimuth_from_positions(t_s: FloatArray, points: FloatArray, covs: FloatArray) -> tuple[float, float] | None:
+    """The launch azimuth (deg) from triangulated boost positions, and its standard deviation.
+
+    A straight ground track ``h(t) = a + b t`` is fitted by generalised least squares to the
+    positions' horizontal components (east, north at the first position; each weighted by
+    the inverse of its horizontal covariance); the azimuth is the direction of ``b`` and its
+    variance ``g' Cov(b) g`` with ``g`` the gradient of ``atan2(b_e, b_n)``. A boost
+    accelerates along its azimuth, so the fit's velocity keeps the direction though not the
+    speed. Two satellites see the climb, so the height no longer biases it. None with fewer
+    than three positions, or a singular fit.
+    """
+    if len(points) < 3:
+        return None
+    lat0, lon0, _ = geo.ecef_to_lla(points[0])
+    rot = geo.enu_rotation(float(lat0), float(lon0))[:2]
+    t = np.asarray(t_s, dtype=float) - float(t_s[0])
+    normal = np.zeros((4, 4))
+    rhs = np.zeros(4)
+    for ti, x, c in zip(t, points, covs):
+        h = rot @ (x - points[0])
+        w = np.linalg.inv(rot @ c @ rot.T)
+        a = np.hstack([np.eye(2), ti * np.eye(2)])
+        normal += a.T @ w @ a
+        rhs += a.T @ w @ h
+    try:
+        cov = np.linalg.inv(normal)
+    except np.linalg.LinAlgError:
+        return None
+    b = (cov @ rhs)[2:]
+    speed2 = float(b @ b)
+    if not speed2 > 0.0:
+        return None
+    g = np.array([b[1], -b[0]]) / speed2
+    sigma = math.sqrt(max(float(g @ cov[2:, 2:] @ g), 0.0))
+    return math.degrees(math.atan2(float(b[0]), float(b[1]))) % 360.0, math.degrees(sigma)
 
 
 def _enu_cov(points: FloatArray, lat: float, lon: float) -> FloatArray:
