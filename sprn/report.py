@@ -95,7 +95,7 @@ def _results(result: RunResult) -> dict[str, Any]:
                 "nis_mean": score.nis_mean,
             },
             "first_detection_s": first,
-            "echelons": _echelons(result),
+            **({"echelons": _echelons(result)} if result.scenario.space is not None else {}),
             "warning": warning_dict(result),
             "launch_point": launch_dict(result),
             **({"space": space_dict(result)} if result.scenario.space is not None else {}),
