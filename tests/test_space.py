@@ -408,3 +408,27 @@ def test_the_triangulated_ground_track_gives_the_azimuth_and_an_honest_sigma():
         az_n, sigma = azimuth_from_positions(t, noisy, cov)
         inside += abs((az_n - az + 180.0) % 360.0 - 180.0) <= 2.0 * sigma
     assert 0.917 <= inside / 300 <= 0.991
+
+
+def test_a_scenario_satellite_from_a_tle_or_from_nominal_elements(flagship):
+    """A TLE exported (sgp4's exporter) from a nominal orbit flies where the nominal orbit does,
+    within the TLE's rounding (8 digits of mean motion and eccentricity, 4 of angles: about
+    1e-4 deg, 70 m at 40,000 km; we allow 1 km over 10 minutes); a bad TLE names its field."""
+    from sgp4.exporter import export_tle
+
+    data, _ = flagship
+    epoch = scenario.from_dict(data, str(KUSONG)).epoch
+    sat = catalogue.load_catalogue().satellites["kosmos-2510"]
+    nominal = orbit.from_nominal("x", sat.orbit, epoch, math.radians(150.0))
+    line1, line2 = export_tle(nominal.satrec)
+    elements = {"name": "nominal", "perigee_km": 1650.0, "apogee_km": 38500.0, "inclination_deg": 63.8,
+                "apogee_lon_deg": 60.0, "mean_anomaly_deg": 150.0}
+    d = dict(data)
+    d["space"] = {"satellites": [{"name": "from-tle", "tle_line1": line1, "tle_line2": line2}, elements]}
+    scen = scenario.from_dict(d, "tle.toml")
+    t = np.linspace(0.0, 600.0, 5)
+    a, b = (s.orbit.ecef(scen.epoch, t)[:, :3] for s in scen.space.satellites)
+    assert np.max(np.linalg.norm(a - b, axis=1)) < 1e3
+    d["space"] = {"satellites": [{"name": "bad", "tle_line1": line1[:30], "tle_line2": line2}]}
+    with pytest.raises(ScenarioError, match=r"space.satellites\[0\].tle_line1 = .*: expected a valid two-line"):
+        scenario.from_dict(d, "tle.toml")

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sgp4.api import WGS72, Satrec, jday
+from sgp4.io import verify_checksum
 from sgp4.propagation import gstime
 
 from sprn import geo
@@ -95,7 +96,21 @@ class Orbit:
 
 
 def from_tle(name: str, line1: str, line2: str) -> Orbit:
-    """An orbit from a two-line element set (WGS72 constants, as element sets are fitted)."""
+    """An orbit from a two-line element set (WGS72 constants, as element sets are fitted).
+
+    The lines are checked first (69 columns, line numbers, one catalogue number, the
+    modulo-10 checksums): the library's parser reads fixed columns and accepts a truncated
+    line without a word.
+    """
+    line1, line2 = line1.rstrip(), line2.rstrip()
+    if len(line1) != 69 or len(line2) != 69 or not line1.startswith("1 ") or not line2.startswith("2 "):
+        raise ValueError(f"{name}: a TLE is two lines of 69 columns starting '1 ' and '2 '")
+    if line1[2:7] != line2[2:7]:
+        raise ValueError(f"{name}: the two lines name different satellites ({line1[2:7]!r}, {line2[2:7]!r})")
+    try:
+        verify_checksum(line1, line2)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
     sat = Satrec.twoline2rv(line1, line2, WGS72)
     if sat.error:
         raise ValueError(f"{name}: the TLE does not parse (SGP4 error {sat.error})")
