@@ -330,8 +330,9 @@ def _space_coverage(args: argparse.Namespace) -> int:
     elif out.endswith(".png"):
         from sprn import plot
 
-        content = plot.coverage_png([], lat, lon, mask, title=f"{scen.name}: space echelon at {when}, plumes at "
-                                    f"{height_m / 1e3:g} km", label="satellites that see a plume there",
+        title = (f"{Path(scen.path).stem}: the space echelon at {scen.epoch:%Y-%m-%d %H:%M} UTC + {args.time_s:g} s, "
+                 f"plumes at {height_m / 1e3:g} km")
+        content = plot.coverage_png([], lat, lon, mask, title=title, label="satellites that see a plume there",
                                     markers=markers)
     else:
         raise SprnError(f"--out {out!r}: expected a file name ending in .png or .json with --scenario")
