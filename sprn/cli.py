@@ -269,6 +269,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     from sprn import report
     from sprn.radar import coverage_grid, network
 
+    if args.scenario is not None:
+        return _space_coverage(args)
+    if args.altitude_km is None:
+        raise SprnError("sprn coverage: --altitude-km is required (or --scenario FILE for the space echelon's view)")
     sites = network.preset(args.preset)
     lat, lon, mask = coverage_grid(sites, args.altitude_km * 1000.0, args.step_deg)
     out = args.out
@@ -297,6 +301,53 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     weights = np.cos(np.radians(lat))[:, None] * np.ones_like(covered, dtype=float)
     share = float((weights * covered).sum() / weights.sum())
     print(f"{args.preset}: {len(sites)} sites; {share:.1%} of the globe's area covered at {args.altitude_km:g} km; wrote {out}")
+    return 0
+
+
+def _space_coverage(args: argparse.Namespace) -> int:
+    """The space echelon's view at a scenario's epoch (+ ``--time-s``): where a plume just above
+    the cloud tops is in sight of how many of its satellites (the Earth and limb in the way)."""
+    import json
+
+    import numpy as np
+
+    from sprn import geo, report, scenario
+    from sprn.radar.coverage import grid_axes
+    from sprn.space.infrared import seen_from
+
+    scen = scenario.load(args.scenario)
+    if scen.space is None or not scen.space.satellites:
+        raise SprnError(f"{args.scenario}: no [space] satellites to draw")
+    sats = scen.space.satellites
+    r = np.array([s.orbit.ecef(scen.epoch, [args.time_s])[0, :3] for s in sats])
+    lat, lon = grid_axes(args.step_deg)
+    height_m = scen.space.cloud_top_m + 1000.0
+    mask = seen_from(r, lat, lon, height_m, min(s.sensor.grazing_m for s in sats))
+    sub_lat, sub_lon, _ = geo.ecef_to_lla(r)
+    markers = [(s.name, float(np.degrees(a)), float(np.degrees(b))) for s, a, b in zip(sats, sub_lat, sub_lon)]
+    out = args.out
+    when = f"{scen.epoch.isoformat()} + {args.time_s:g} s"
+    if out.endswith(".json"):
+        content: str | bytes = json.dumps(
+            {"scenario": scen.path, "time": when, "height_km": height_m / 1e3, "lat_deg": lat.tolist(),
+             "lon_deg": lon.tolist(), "satellites": {s.name: mask[i].astype(int).tolist() for i, s in enumerate(sats)},
+             "sub_points": {n: [a, b] for n, a, b in markers}})
+    elif out.endswith(".png"):
+        from sprn import plot
+
+        title = (f"{Path(scen.path).stem}: the space echelon at {scen.epoch:%Y-%m-%d %H:%M} UTC + {args.time_s:g} s, "
+                 f"plumes at {height_m / 1e3:g} km")
+        content = plot.coverage_png([], lat, lon, mask, title=title, label="satellites that see a plume there",
+                                    markers=markers)
+    else:
+        raise SprnError(f"--out {out!r}: expected a file name ending in .png or .json with --scenario")
+    path = Path(out)
+    report.write_atomic(path.parent if str(path.parent) else ".", {path.name: content})
+    covered = mask.any(axis=0)
+    weights = np.cos(np.radians(lat))[:, None] * np.ones_like(covered, dtype=float)
+    share = float((weights * covered).sum() / weights.sum())
+    print(f"{scen.name}: {len(sats)} satellite{'s' if len(sats) != 1 else ''}; a plume above {height_m / 1e3:g} km is in sight over "
+          f"{share:.1%} of the globe at {when}; wrote {out}")
     return 0
 
 
@@ -383,7 +434,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     cov = sub.add_parser("coverage", help="coverage of a network preset at one altitude (map or grid)")
     cov.add_argument("--preset", default="sprn-2017", help="network preset (default sprn-2017)")
-    cov.add_argument("--altitude-km", type=float, required=True, help="target altitude (km)")
+    cov.add_argument("--altitude-km", type=float, default=None, help="target altitude (km; required for radars)")
+    cov.add_argument("--scenario", default=None,
+                     help="FILE.toml: draw its [space] satellites' view at its epoch instead (plumes above the cloud tops)")
+    cov.add_argument("--time-s", type=float, default=0.0, help="with --scenario: seconds after the epoch (default 0)")
     cov.add_argument("--step-deg", type=float, default=1.0, help="grid step (deg, default 1)")
     cov.add_argument("--out", default="coverage.png", help="FILE.png (map), FILE.csv or FILE.json (grid)")
     cov.set_defaults(func=_cmd_coverage)

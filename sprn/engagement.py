@@ -175,7 +175,8 @@ def run_scenario(
     scene = truth if isinstance(truth, Scene) else fly_scenario(scenario, truth)
     truth = scene.reentry_vehicles()[0].trajectory
     sim_config = scenario.sim
-    output = sim.run(scene, scenario.sites, seed, scenario.tracker, sim_config, scenario.scene)
+    output = sim.run(scene, scenario.sites, seed, scenario.tracker, sim_config, scenario.scene, scenario.space,
+                     scenario.epoch)
     errors = tuple(
         float(geo.geodesic_distance_m(p.lat_deg, p.lon_deg, truth.impact_lat_deg, truth.impact_lon_deg)) / 1000.0
         for p in output.predictions
@@ -220,8 +221,8 @@ def _launch_estimate(
 
 
 def site_summary(result: RunResult) -> list[dict[str, Any]]:
-    """Per site: reports, false alarms among them, first and last detection of an object
-    (s after the epoch)."""
+    """Per site, radars then satellites (``kind``): reports, false alarms among them, first and
+    last detection of an object (s after the epoch)."""
     rows = []
     out = result.output
     for site in result.scenario.sites:
@@ -238,6 +239,35 @@ def site_summary(result: RunResult) -> list[dict[str, Any]]:
                 "last_detection_s": max(times) if times else None,
                 "first_detection_snr_db": snrs[0] if snrs else None,
                 "first_cue_s": result.output.first_cue_s.get(site.name),
+                "kind": "radar",
+            }
+        )
+    space = result.scenario.space
+    for sat in space.satellites if space is not None else ():
+        dets = [d for d in result.output.space_detections if d.site == sat.name]
+        rows.append(
+            {
+                "name": sat.name,
+                "detections": len(dets),
+                "dwells": None,
+                "first_detection_s": dets[0].t_s if dets else None,
+                "last_detection_s": dets[-1].t_s if dets else None,
+                "first_detection_snr_db": dets[0].snr_db if dets else None,
+                "first_cue_s": None,
+                "kind": "satellite",
+                "system": sat.system,
+                "status": sat.status,
             }
         )
     return rows
+
+
+def first_echelon(result: RunResult) -> dict[str, Any]:
+    """Which echelon saw the missile first: the first detection by the satellites and by the radars."""
+    space = min((d.t_s for d in result.output.space_detections), default=None)
+    radar = result.output.first_detection_s
+    first = None
+    if space is not None or radar is not None:
+        first = "space" if radar is None or (space is not None and space < radar) else "radar"
+    return {"first": first, "space_first_detection_s": space, "radar_first_detection_s": radar,
+            "gain_s": None if space is None or radar is None else radar - space}

@@ -95,8 +95,10 @@ def _results(result: RunResult) -> dict[str, Any]:
                 "nis_mean": score.nis_mean,
             },
             "first_detection_s": first,
+            **({"echelons": _echelons(result)} if result.scenario.space is not None else {}),
             "warning": warning_dict(result),
             "launch_point": launch_dict(result),
+            **({"space": space_dict(result)} if result.scenario.space is not None else {}),
             "territory": territory_rows(result),
             "impact_predictions": preds,
             "objects": objects_list(result),
@@ -141,6 +143,33 @@ def scene_dict(result: RunResult) -> dict[str, Any]:
     return {"gospa_mean_m": sc.mean_gospa_m, "gospa_cutoff_m": sc.cutoff_m, "identity_switches": sc.identity_switches,
             "tracks_started": len(sc.tracks), "tracks_confirmed": len(sc.confirmed), "false_tracks": sc.false_tracks,
             "mean_purity": sc.mean_purity}
+
+
+def _echelons(result: RunResult) -> dict[str, Any]:
+    from sprn.engagement import first_echelon
+
+    return first_echelon(result)
+
+
+def space_dict(result: RunResult) -> dict[str, Any] | None:
+    """The space echelon's launch report (area, azimuth, their error against the truth) and triangulations."""
+    space = result.scenario.space
+    if space is None:
+        return None
+    area = result.output.launch_area
+    truth = result.truth
+    launch = None
+    if area is not None:
+        err_km = float(geo.geodesic_distance_m(area.lat_deg, area.lon_deg, truth.launch_lat_deg,
+                                               truth.launch_lon_deg)) / 1e3
+        az_err = None if area.azimuth_deg is None else (area.azimuth_deg - truth.azimuth_deg + 180.0) % 360.0 - 180.0
+        launch = {"t_s": result.output.first_event_s("launch_detected"), "lat_deg": area.lat_deg,
+                  "lon_deg": area.lon_deg, "semi_major_km": area.semi_major_km, "semi_minor_km": area.semi_minor_km,
+                  "azimuth_deg": area.azimuth_deg, "sigma_azimuth_deg": area.sigma_azimuth_deg,
+                  "azimuth_from": area.azimuth_from,
+                  "error_km": err_km, "azimuth_error_deg": az_err}
+    return {"note": space.note, "phase_deg": space.phase_deg, "cloud_top_km": space.cloud_top_m / 1e3,
+            "launch_detected": launch, "triangulations": len(result.output.triangulations)}
 
 
 def launch_dict(result: RunResult) -> dict[str, Any] | None:
@@ -210,7 +239,16 @@ def warning_dict(result: RunResult) -> dict[str, Any]:
         "first_prediction_s": out.first_event_s("impact_predicted"),
         "first_warning_s": warn,
         "warning_time_s": None if warn is None else result.truth.t_impact_s - warn,
+        **_launch_alert(result),
     }
+
+
+def _launch_alert(result: RunResult) -> dict[str, Any]:
+    """With satellites: when the space echelon declared the launch, and the time that left before impact."""
+    if result.scenario.space is None:
+        return {}
+    t = result.output.first_event_s("launch_detected")
+    return {"launch_detected_s": t, "launch_alert_time_s": None if t is None else result.truth.t_impact_s - t}
 
 
 def timeline(result: RunResult) -> list[tuple[float, str]]:
@@ -224,7 +262,7 @@ def timeline(result: RunResult) -> list[tuple[float, str]]:
             rows.append((row["first_detection_s"], f"first detection by {row['name']}"))
         if row.get("first_cue_s") is not None:
             rows.append((row["first_cue_s"], f"cue reaches {row['name']}"))
-    labels = {"track_initiated": "track initiated", "track_confirmed": "track confirmed",
+    labels = {"launch_detected": "launch detected by the satellites", "track_initiated": "track initiated", "track_confirmed": "track confirmed",
               "impact_predicted": "first impact prediction", "warning": "WARNING issued"}
     for kind, label in labels.items():
         t = out.first_event_s(kind)
@@ -251,16 +289,29 @@ def summary_text(result: RunResult) -> str:
         "Radar sites",
         f"  {'site':<24}{'detections':>11}{'first (s)':>11}{'last (s)':>10}",
     ]
-    for row in _site_summary(result):
-        first = "-" if row["first_detection_s"] is None else f"{row['first_detection_s']:.0f}"
-        last = "-" if row["last_detection_s"] is None else f"{row['last_detection_s']:.0f}"
-        lines.append(f"  {row['name']:<24}{row['detections']:>11}{first:>11}{last:>10}")
+    rows = _site_summary(result)
+    for kind, title in (("radar", None), ("satellite", "Satellites (angles-only, infrared)")):
+        if title is not None and any(r["kind"] == kind for r in rows):
+            lines += ["", title, f"  {'satellite':<24}{'detections':>11}{'first (s)':>11}{'last (s)':>10}"]
+        for row in (r for r in rows if r["kind"] == kind):
+            first = "-" if row["first_detection_s"] is None else f"{row['first_detection_s']:.0f}"
+            last = "-" if row["last_detection_s"] is None else f"{row['last_detection_s']:.0f}"
+            lines.append(f"  {row['name']:<24}{row['detections']:>11}{first:>11}{last:>10}")
+    if result.scenario.space is not None:
+        ech = _echelons(result)
+        lines.append("  first seen by: " + {"space": f"the space echelon, {ech['gain_s']:.0f} s before the radars"
+                                            if ech["gain_s"] is not None else "the space echelon (the radars never)",
+                                            "radar": "the radars", None: "no echelon"}[ech["first"]])
+        if result.scenario.space.note:
+            lines.append(f"  note: {result.scenario.space.note}")
     lines += ["", "Time line (s after launch)"]
     lines += [f"  {t:8.1f}  {label}" for t, label in timeline(result)]
     warn = warning_dict(result)
     if warn["territory"] is not None:
         wt = warn["warning_time_s"]
         lines.append(f"  warning time for {warn['territory']}: " + ("no warning issued" if wt is None else f"{wt:.0f} s"))
+    if warn.get("launch_alert_time_s") is not None:
+        lines.append(f"  launch alert from the satellites: {warn['launch_alert_time_s']:.0f} s before impact")
     lines += ["", "Where it lands (distances in km; probability of landing on the country's land)"]
     cities = result.scenario.report_cities
     terrs = _reported_territories(result)

@@ -34,6 +34,7 @@ from sprn.trajectory.scene import SceneConfig
 if TYPE_CHECKING:  # the radar and simulation records; their modules are imported where they are built
     from sprn.radar.site import Site
     from sprn.sim import Link, SimConfig
+    from sprn.space.network import SpaceNetwork
     from sprn.territory import Territory
 
 _MISSING = object()
@@ -86,6 +87,7 @@ class Scenario:
     report_cities: tuple[str, ...] = REPORT_CITIES
     sweep: Sweep | None = None
     reported: Reported | None = None
+    space: SpaceNetwork | None = None
     tables: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -255,7 +257,7 @@ def load(path: str | Path) -> Scenario:
 
 _TOP_KEYS = {
     "name", "description", "epoch", "seed", "missile", "network", "tracker", "links", "command_centre", "threat",
-    "outputs", "sweep", "reported", "missiles", "scene",
+    "outputs", "sweep", "reported", "missiles", "scene", "space",
 }
 
 
@@ -288,6 +290,7 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>", *, label: str
     out_dir = rd.string(outputs, "dir", "outputs.", default=f"out/{Path(source).stem}")
     cities = _cities(rd, outputs)
     reported = _reported(rd, rd.table(data, "reported")) if "reported" in data else None
+    space = _space(rd, rd.table(data, "space"), epoch) if "space" in data else None
     scenario = Scenario(
         path=source,
         name=name,
@@ -303,6 +306,7 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>", *, label: str
         assumed_beta_kg_m2=beta,
         report_cities=cities,
         reported=reported,
+        space=space,
         tables=copy.deepcopy(dict(data)),
     )
     if "sweep" not in data:
@@ -386,6 +390,102 @@ def _sweep(rd: _Reader, table: Mapping[str, Any]) -> Sweep:
         if not isinstance(values, list) or not values:
             raise rd.fail(f"sweep.grid.{key!r}", values, "a non-empty list of values")
     return Sweep(grid={k: tuple(v) for k, v in grid.items()}, runs_per_point=runs)
+
+
+_SPACE_KEYS = {
+    "preset", "add", "remove", "satellites", "phase_deg", "cloud_top_km", "revisit_s", "plume_height_km",
+    "sigma_plume_height_km", "sigma_downrange_km", "launch_reports", "cueing",
+}
+_ELEMENT_KEYS = ("perigee_km", "apogee_km", "inclination_deg", "apogee_lon_deg")
+
+
+def _space(rd: _Reader, table: Mapping[str, Any], epoch: dt.datetime) -> SpaceNetwork:
+    """``[space]``: infrared satellites from a preset (those in service on the epoch's date),
+    catalogue satellites added or removed, and ``[[space.satellites]]`` with a TLE or
+    nominal elements and an assumed phase; the sensor and the centre's settings."""
+    from sprn.space import catalogue, network, orbit
+
+    path = "space."
+    rd.only(table, _SPACE_KEYS, path)
+    cat = catalogue.load_catalogue()
+    day = epoch.astimezone(dt.UTC).date()
+    phase = rd.number(table, "phase_deg", path, default=network.DEFAULT_PHASE_DEG, lo=-360.0, hi=360.0)
+    revisit = rd.number(table, "revisit_s", path, default=None, positive=True)
+    chosen: list[catalogue.Satellite] = []
+    note = ""
+    if "preset" in table:
+        name = rd.string(table, "preset", path, choices=catalogue.preset_names())
+        chosen.extend(cat.preset(name, day))
+        note = cat.preset_note(name, day)
+    for key in _names(rd, table, "add", path):
+        if key not in cat.satellites:
+            raise rd.fail(f"{path}add", key, "satellite keys of sprn/data/satellites.toml, e.g. 'kosmos-2510'")
+        chosen.append(cat.satellites[key])
+    for key in _names(rd, table, "remove", path):
+        if key not in {s.key for s in chosen}:
+            raise rd.fail(f"{path}remove", key, "the key of a satellite in the preset or added")
+        chosen = [s for s in chosen if s.key != key]
+    sensors = [network.catalogue_sensor(cat, s, epoch, math.radians(phase), revisit) for s in chosen]
+    raw = table.get("satellites", [])
+    if not isinstance(raw, list):
+        raise rd.fail(f"{path}satellites", raw, "an array of tables [[space.satellites]]")
+    for i, entry in enumerate(raw):
+        sub = f"{path}satellites[{i}]."
+        if not isinstance(entry, dict):
+            raise rd.fail(sub.rstrip("."), entry, "a table with name and tle_line1/tle_line2 or nominal elements")
+        rd.only(entry, {"name", "sensor", "tle_line1", "tle_line2", "mean_anomaly_deg", *_ELEMENT_KEYS}, sub)
+        name = rd.string(entry, "name", sub)
+        spec = cat.sensors[rd.string(entry, "sensor", sub, default="eks", choices=tuple(cat.sensors))]
+        if revisit is not None:
+            spec = dataclasses.replace(spec, revisit_s=revisit)
+        if "tle_line1" in entry or "tle_line2" in entry:
+            try:
+                orb = orbit.from_tle(name, rd.string(entry, "tle_line1", sub), rd.string(entry, "tle_line2", sub))
+            except ValueError as exc:
+                raise rd.fail(f"{sub}tle_line1", entry.get("tle_line1"), f"a valid two-line element set ({exc})") from None
+        else:
+            nominal = catalogue.NominalOrbit(
+                kind="molniya",
+                perigee_m=rd.number(entry, "perigee_km", sub, lo=150.0, hi=50000.0) * 1e3,
+                apogee_m=rd.number(entry, "apogee_km", sub, lo=150.0, hi=50000.0) * 1e3,
+                inclination_rad=math.radians(rd.number(entry, "inclination_deg", sub, lo=0.0, hi=180.0)),
+                apogee_lon_rad=math.radians(rd.number(entry, "apogee_lon_deg", sub, lo=-180.0, hi=360.0)),
+                slot_rad=0.0,
+            )
+            if nominal.apogee_m < nominal.perigee_m:
+                raise rd.fail(f"{sub}apogee_km", nominal.apogee_m / 1e3, "at least perigee_km")
+            anomaly = rd.number(entry, "mean_anomaly_deg", sub, lo=-360.0, hi=360.0)
+            orb = orbit.from_nominal(name, nominal, epoch, math.radians(anomaly))
+        sensors.append(network.SpaceSensor(name=name, orbit=orb, sensor=spec, system="scenario", status="assumed"))
+    names = [s.name for s in sensors]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise rd.fail(f"{path}satellites.name", dup[0], "unique satellite names")
+    cueing = table.get("cueing", True)
+    if not isinstance(cueing, bool):
+        raise rd.fail(f"{path}cueing", cueing, "true or false")
+    reports = rd.integer(table, "launch_reports", path, default=3)
+    if reports < 1:
+        raise rd.fail(f"{path}launch_reports", reports, "an integer >= 1")
+    default_cloud = cat.sensors["eks"].cloud_top_m / 1e3
+    return network.SpaceNetwork(
+        satellites=tuple(sensors),
+        cloud_top_m=rd.number(table, "cloud_top_km", path, default=default_cloud, lo=0.0, hi=30.0) * 1e3,
+        phase_deg=phase,
+        note=note,
+        plume_height_m=rd.number(table, "plume_height_km", path, default=20.0, lo=0.0, hi=200.0) * 1e3,
+        sigma_plume_height_m=rd.number(table, "sigma_plume_height_km", path, default=10.0, positive=True) * 1e3,
+        sigma_downrange_m=rd.number(table, "sigma_downrange_km", path, default=10.0, lo=0.0) * 1e3,
+        launch_reports=reports,
+        cueing=cueing,
+    )
+
+
+def _names(rd: _Reader, table: Mapping[str, Any], key: str, path: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise rd.fail(f"{path}{key}", value, "a list of satellite keys")
+    return list(value)
 
 
 _SHOT_STRINGS = ("missile", "shape")
@@ -679,7 +779,7 @@ def _sim(
 
 # --- sweeps: a point's changes, validated as the scenario file's keys -----------------------
 
-SWEEP_TABLES = ("missile", "network", "links", "tracker", "command_centre", "threat", "scene")
+SWEEP_TABLES = ("missile", "network", "links", "tracker", "command_centre", "threat", "scene", "space")
 _AIM_REPLACES = ("range_km", "azimuth_deg", "apogee_km", "loft", "shape")
 _SWEEP_KEYS = (
     "missile.aim, TABLE.FIELD for a key FIELD of the scenario's [TABLE] (" + ", ".join(SWEEP_TABLES)

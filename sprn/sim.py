@@ -32,6 +32,7 @@ Truth is a value computed before the run; nothing here integrates the missile.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import heapq
 import itertools
 import math
@@ -43,6 +44,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from sprn import geo
 from sprn.impact import ImpactPrediction, predict_impact, territory_probabilities
 from sprn.radar.coverage import visible
 from sprn.radar.detection import dwell_geometry, radar_snr, scan_cosine
@@ -50,6 +52,10 @@ from sprn.radar.measurement import Detection, measure, position_from_measurement
 from sprn.radar.network import rcs_model
 from sprn.radar.scan import Region, Report, aspect_rad, scan, search_fence, track_window
 from sprn.radar.site import Site
+from sprn.space import infrared
+from sprn.space.launch_area import LaunchArea, azimuth_from_positions, estimate_launch_area
+from sprn.space.measurement import AnglesDetection, Observer, measure_angles, triangulate
+from sprn.space.network import SpaceNetwork, SpaceSensor
 from sprn.streams import KeyedStreams
 from sprn.territory import Territory, distance_to_territory_km
 from sprn.tracking.config import (
@@ -217,6 +223,10 @@ class SimOutput:
         tid = self.threat_track_id
         return tuple(a for a in self.all_assessments if a.track_id == tid)
 
+    space_detections: tuple[AnglesDetection, ...] = ()
+    launch_area: LaunchArea | None = None
+    triangulations: tuple[tuple[float, FloatArray, FloatArray], ...] = ()
+
     @property
     def predictions(self) -> tuple[ImpactPrediction, ...]:
         return tuple(a.prediction for a in self.assessments)
@@ -335,7 +345,7 @@ class _Network:
         self.class_history: list[tuple[float, int, str]] = []
         self.bands = {s.name: s.band for s in sites}
         self.signatures = class_signatures()
-        self._buffer: list[tuple[float, int, Detection]] = []
+        self._buffer: list[tuple[float, int, Detection | AnglesDetection]] = []
         self._order = itertools.count()
         self.confirmed = self.env.event()
         self.first_report = self.env.event()
@@ -425,10 +435,10 @@ class _Network:
     def _release(self) -> None:
         """Feed the track manager, in measurement-time order, the scans whose hold is over."""
         cfg = self.config
-        out: list[Detection] = []
+        out: list[Detection | AnglesDetection] = []
         while self._buffer and self._buffer[0][0] <= self.env.now - cfg.hold_s + 1e-9:
             out.append(heapq.heappop(self._buffer)[2])
-        scans: dict[tuple[float, str], list[Detection]] = {}
+        scans: dict[tuple[float, str], list[Detection | AnglesDetection]] = {}
         for det in out:
             scans.setdefault((det.t_s, det.site), []).append(det)
         for (_, name), dets in scans.items():
@@ -555,12 +565,16 @@ def run(
     tracker_config: TrackerConfig | None = None,
     config: SimConfig | None = None,
     scene_config: SceneConfig | None = None,
+    space: SpaceNetwork | None = None,
+    epoch: dt.datetime | None = None,
 ) -> SimOutput:
     """Simulate the network against the truth from the epoch (t = 0) to the last impact.
 
     ``truth`` is a scene or one reentry vehicle's trajectory (:meth:`Scene.of`);
     ``scene_config`` says whether dwells give false alarms and whether RCS depends on
-    aspect (default: neither).
+    aspect (default: neither). With ``space`` (and the scenario's ``epoch``, where its
+    orbits start), the infrared satellites run too (:class:`_SpaceEchelon`), watching the
+    first missile's engine burns.
     """
     config = config or SimConfig()
     scene = truth if isinstance(truth, Scene) else Scene.of(truth)
@@ -570,6 +584,12 @@ def run(
     net.event("launch")
     for st in net.states:
         st.process = net.env.process(net.site_process(st))
+    echelon = None
+    if space is not None and space.satellites:
+        if epoch is None:
+            raise ValueError("satellites need the scenario's epoch")
+        echelon = _SpaceEchelon(net, space, epoch)
+        echelon.start()
     net.env.process(net.assessor())
     net.env.run(until=net.t_end_s)
     net.log.append(Event(t_s=net.t_end_s, type="impact"))
@@ -589,4 +609,224 @@ def run(
         first_detection_s=first,
         first_cue_s=dict(net.first_cue),
         dwells={st.site.name: np.array(st.dwell_times) for st in net.states},
+        **(echelon.outputs() if echelon is not None else {}),
     )
+
+
+# --- the space echelon ----------------------------------------------------------------------
+# Additive: infrared satellites on the same clock. Each satellite is a SimPy process that
+# looks at the target's area every revisit; the frames of all satellites share one clock
+# (a constellation's frames are timed by a common reference: an assumption that lets two
+# satellites' reports of one frame be triangulated). A report reaches the centre over the
+# default link. The centre declares a launch from the first reports (launch area and
+# azimuth, :func:`sprn.space.launch_area.estimate_launch_area`), cues the radars that will
+# see the missile first, and triangulates any frame two satellites saw.
+
+CUE_HEIGHTS_M = (100e3, 300e3, 600e3, 1000e3)
+"""Heights of the points along the estimated azimuth a radar must see to be cued."""
+CUE_DOWNRANGE_M = tuple(float(d) for d in np.arange(0.0, 1500e3 + 1.0, 100e3))
+"""Ground distances (from the launch area along its azimuth) of those points."""
+AZIMUTH_USABLE_DEG = 10.0
+"""An azimuth whose standard deviation is below this is used to cue along it and reported
+(``launch_azimuth``); a wider one is reported with the launch but not used."""
+
+
+@dataclass(slots=True)
+class _SatState:
+    sat: SpaceSensor
+    index: int
+    times: FloatArray
+    sat_states: FloatArray
+    targets: FloatArray
+    seen: NDArray[np.bool_]
+    snr: FloatArray
+    reports: int = 0
+
+
+class _SpaceEchelon:
+    """The satellites' processes and the centre's space processing (launch, cue, triangulation)."""
+
+    def __init__(self, net: _Network, space: SpaceNetwork, epoch: dt.datetime) -> None:
+        self.net = net
+        self.space = space
+        truth: Any = net.scene.reentry_vehicles()[0].trajectory
+        missile = truth.missile
+        intervals = infrared.burn_intervals(tuple(st.burn_time_s for st in missile.stages),
+                                            tuple(st.coast_s for st in missile.stages), float(truth.events["burnout"]))
+        thrusts = np.array([st.thrust_vac_n for st in missile.stages])
+        revisit = min(s.sensor.revisit_s for s in space.satellites)
+        phase = float(np.random.default_rng(np.random.SeedSequence([net.seed, 4])).uniform(0.0, revisit))
+        self.states: list[_SatState] = []
+        for i, sat in enumerate(space.satellites):
+            t = phase + sat.sensor.revisit_s * np.arange(int(max(truth.t_impact_s - phase, 0.0) // sat.sensor.revisit_s) + 1)
+            t = t[t < truth.t_impact_s]
+            targets = truth.state(t).reshape(-1, 6)
+            sat_x = sat.orbit.ecef(epoch, t) if len(t) else np.zeros((0, 6))
+            alt = _heights(targets[:, :3])
+            stage = infrared.burning_stage(t, intervals)
+            plume = infrared.plume_visible(stage >= 0, alt, space.cloud_top_m)
+            clear = ~infrared.earth_blocks(sat_x[:, :3], targets[:, :3], sat.sensor.grazing_m)
+            rng_m = np.linalg.norm(sat_x[:, :3] - targets[:, :3], axis=1)
+            intensity = infrared.plume_intensity_w_sr(np.where(stage >= 0, thrusts[np.maximum(stage, 0)], 0.0), alt,
+                                                      _plume_spec(missile.propulsion))
+            self.states.append(_SatState(sat=sat, index=i, times=t, sat_states=sat_x, targets=targets,
+                                         seen=plume & clear, snr=infrared.snr(intensity, rng_m, sat.sensor)))
+        self.detections: list[AnglesDetection] = []
+        self.received: list[AnglesDetection] = []
+        self.launch: LaunchArea | None = None
+        self.triangulations: list[tuple[float, FloatArray, FloatArray]] = []
+
+    def start(self) -> None:
+        for st in self.states:
+            self.net.env.process(self.satellite_process(st))
+
+    def satellite_process(self, st: _SatState) -> simpy.events.ProcessGenerator:
+        """Look at every frame at which a plume is there to see; detect with the SNR's probability."""
+        env, net = self.net.env, self.net
+        for k in np.flatnonzero(st.seen):
+            yield env.timeout(max(0.0, float(st.times[k]) - env.now))
+            rng = net._streams((net.seed, 5, st.index, int(k)))
+            snr_k = float(st.snr[k])
+            if rng.random() >= float(infrared.detection_probability(snr_k, st.sat.sensor.snr_threshold)):
+                continue
+            sigma = float(infrared.los_sigma_rad(snr_k, st.sat.sensor))
+            obs = Observer(name=st.sat.name, r_ecef_m=st.sat_states[k, :3])
+            z = measure_angles(obs, st.targets[k]) + rng.standard_normal(2) * sigma
+            link = net.config.link
+            delay = link.latency_s + link.jitter_s * float(rng.random())
+            det = AnglesDetection(t_s=float(env.now), site=st.sat.name, z=z, sigma=np.array([sigma, sigma]),
+                                  observer=obs, snr_db=10.0 * math.log10(max(snr_k, 1e-12)),
+                                  t_arrival_s=float(env.now) + delay)
+            self.detections.append(det)
+            st.reports += 1
+            net.event("satellite_detection", site=st.sat.name, snr_db=round(det.snr_db, 2))
+            if float(rng.random()) < link.loss:
+                net.event("report_lost", site=st.sat.name, t_meas_s=det.t_s)
+            else:
+                env.process(self._deliver(det, delay))
+
+    def _deliver(self, det: AnglesDetection, delay: float) -> simpy.events.ProcessGenerator:
+        """The centre: launch declaration and triangulation at once; the report then joins the
+        radars' reorder buffer, so a live track takes it in measurement-time order."""
+        net = self.net
+        yield net.env.timeout(delay)
+        net.event("report_received", site=det.site, t_meas_s=det.t_s)
+        self.received.append(det)
+        self._triangulate(det)
+        if self.launch is None:
+            self._declare_launch()
+        elif self.launch.azimuth_from != "triangulation, usable":
+            self._refine_azimuth()
+        heapq.heappush(net._buffer, (det.t_s, next(net._order), det))
+        yield net.env.timeout(max(0.0, det.t_s + net.config.hold_s - net.env.now))
+        net._release()
+
+    def _declare_launch(self) -> None:
+        """A launch once one satellite's ``launch_reports`` reports are in: the area from its
+        lines of sight, the azimuth from two satellites' triangulated positions when there
+        are two of them, else from its own; then the cue."""
+        sp = self.space
+        by_sat: dict[str, list[AnglesDetection]] = {}
+        for d in self.received:
+            by_sat.setdefault(d.site, []).append(d)
+        ready = [reports for reports in by_sat.values() if len(reports) >= sp.launch_reports]
+        if not ready:
+            return
+        mine = ready[0]
+        first_sat = mine[0].site
+        area = estimate_launch_area(mine, sp.plume_height_m, sp.sigma_plume_height_m, sp.sigma_downrange_m)
+        if area is None:
+            return
+        if len(self.triangulations) >= 3:
+            found = azimuth_from_positions(np.array([t for t, _, _ in self.triangulations]),
+                                           np.array([x for _, x, _ in self.triangulations]),
+                                           np.array([p for _, _, p in self.triangulations]))
+            if found is not None:
+                area = dataclasses.replace(area, azimuth_deg=found[0], sigma_azimuth_deg=found[1],
+                                           azimuth_from="triangulation")
+        self.launch = area
+        cued = self._radars_to_cue(area) if sp.cueing else []
+        self.net.event(
+            "launch_detected", satellite=first_sat, reports=area.reports, lat_deg=round(area.lat_deg, 4),
+            lon_deg=round(area.lon_deg, 4), semi_major_km=round(area.semi_major_km, 1),
+            semi_minor_km=round(area.semi_minor_km, 1),
+            azimuth_deg=None if area.azimuth_deg is None else round(area.azimuth_deg, 1),
+            sigma_azimuth_deg=None if area.sigma_azimuth_deg is None else round(area.sigma_azimuth_deg, 1),
+            azimuth_from=area.azimuth_from, cue=cued,
+        )
+        for st in self.net.states:
+            if st.site.name in cued:
+                self.net.env.process(self.net._cue(st))
+
+    def _radars_to_cue(self, area: LaunchArea) -> list[str]:
+        """The radars that see a point above the launch area or along its azimuth, lowest first.
+
+        Points at :data:`CUE_HEIGHTS_M` over :data:`CUE_DOWNRANGE_M` along the estimated
+        azimuth (above the area only when no azimuth is known): a radar that sees a lower
+        point sees the missile earlier; radars that see none are left on search.
+        """
+        usable = area.sigma_azimuth_deg is not None and area.sigma_azimuth_deg < AZIMUTH_USABLE_DEG
+        dist = CUE_DOWNRANGE_M if usable else (0.0,)
+        lat, lon = geo.geodesic_direct_deg(np.full(len(dist), area.lat_deg), np.full(len(dist), area.lon_deg),
+                                           np.full(len(dist), area.azimuth_deg or 0.0), np.array(dist))
+        ranked = []
+        for st in self.net.states:
+            if st.site.name in self.net.detected_by:
+                continue
+            for h in CUE_HEIGHTS_M:
+                pts = geo.lla_to_ecef(np.radians(lat), np.radians(lon), np.full(len(dist), h))
+                if np.any(visible(st.site, pts)):
+                    ranked.append((h, st.site.name))
+                    break
+        return [name for _, name in sorted(ranked)]
+
+    def _refine_azimuth(self) -> None:
+        """The azimuth again from every triangulated position so far; once usable, reported
+        (``launch_azimuth``) and used to cue the radars along it that are not yet cued."""
+        if self.launch is None or len(self.triangulations) < 3:
+            return
+        found = azimuth_from_positions(np.array([t for t, _, _ in self.triangulations]),
+                                       np.array([x for _, x, _ in self.triangulations]),
+                                       np.array([p for _, _, p in self.triangulations]))
+        if found is None or found[1] >= AZIMUTH_USABLE_DEG:
+            return
+        self.launch = dataclasses.replace(self.launch, azimuth_deg=found[0], sigma_azimuth_deg=found[1],
+                                          azimuth_from="triangulation, usable")
+        cued = [n for n in self._radars_to_cue(self.launch) if n not in self.net.first_cue] if self.space.cueing else []
+        self.net.event("launch_azimuth", azimuth_deg=round(found[0], 1), sigma_azimuth_deg=round(found[1], 1),
+                       triangulations=len(self.triangulations), cue=cued)
+        for st in self.net.states:
+            if st.site.name in cued:
+                self.net.env.process(self.net._cue(st))
+
+    def _triangulate(self, det: AnglesDetection) -> None:
+        """Two satellites' reports of the same frame: the plume's position and covariance."""
+        others = [d for d in self.received if d.site != det.site and abs(d.t_s - det.t_s) < 1e-6]
+        if not others or any(abs(t - det.t_s) < 1e-6 for t, _, _ in self.triangulations):
+            return  # one position per frame: the first pair that saw it
+        pair = [others[0], det]
+        x, p = triangulate(np.array([d.observer.r_ecef_m for d in pair]), np.array([d.los_ecef for d in pair]),
+                           np.array([float(d.sigma[0]) for d in pair]))
+        self.triangulations.append((det.t_s, x, p))
+        lat, lon, h = geo.ecef_to_lla(x)
+        self.net.event("boost_triangulated", t_meas_s=det.t_s, satellites=[d.site for d in pair],
+                       lat_deg=round(math.degrees(float(lat)), 4), lon_deg=round(math.degrees(float(lon)), 4),
+                       alt_km=round(float(h) / 1e3, 2), sigma_km=round(math.sqrt(float(np.trace(p))) / 1e3, 2))
+
+    def outputs(self) -> dict[str, Any]:
+        return {
+            "space_detections": tuple(sorted(self.detections, key=lambda d: d.t_s)),
+            "launch_area": self.launch,
+            "triangulations": tuple(self.triangulations),
+        }
+
+
+def _heights(r_ecef_m: FloatArray) -> FloatArray:
+    """Geodetic heights (m) of positions (n, 3)."""
+    return np.asarray(geo.ecef_to_lla(r_ecef_m)[2], dtype=float)
+
+
+def _plume_spec(propulsion: str) -> Any:
+    from sprn.space.catalogue import load_catalogue
+
+    return load_catalogue().plumes[propulsion]

@@ -4,7 +4,7 @@
   centrifugal terms, drag in the US 1976 atmosphere table of :mod:`sprn.atmosphere`;
   the boost model's constant extra acceleration), the one RK4 step, the one transition
   matrix (the variational equations on RK4's stages), the fall to the ground, the radar
-  measurement and its Jacobian, the one sigma-point generator (filterpy's scaled points)
+  measurement and its Jacobian (and the angles-only bearing of a satellite, its rows), the one sigma-point generator (filterpy's scaled points)
   and the Kalman covariance steps of the EKF and UKF. :mod:`sprn.dynamics` and
   :mod:`sprn.tracking.models` shape arrays for them and hold no formula of their own.
 * :mod:`sprn.kernels.imm`: the cycle of the IMM estimator over the boost, ballistic and
@@ -34,6 +34,8 @@ from sprn.kernels.flight import (
     BOOST,
     REENTRY,
     acceleration,
+    angles_jacobian,
+    angles_moments,
     ballistic_predict,
     densities,
     density,
@@ -44,6 +46,7 @@ from sprn.kernels.flight import (
     heights,
     innovation_covariance,
     joseph_update,
+    linearised_angles,
     linearised_measurement,
     lloyd,
     matrix_root,
@@ -63,9 +66,9 @@ from sprn.kernels.flight import (
 )
 
 __all__ = [
-    "BALLISTIC", "BOOST", "REENTRY", "acceleration", "ballistic_predict", "densities", "density", "derivative",
+    "BALLISTIC", "BOOST", "REENTRY", "acceleration", "angles_jacobian", "angles_moments", "ballistic_predict", "densities", "density", "derivative",
     "drag", "gravity", "height", "heights", "imm", "innovation_covariance", "joseph_update",
-    "linearised_measurement", "lloyd", "matrix_root", "measure", "measure_jacobian", "measurement_moments",
+    "linearised_angles", "linearised_measurement", "lloyd", "matrix_root", "measure", "measure_jacobian", "measurement_moments",
     "model_derivative", "model_jacobian", "propagate_covariance", "rk4", "rk4_model", "sigma_points",
     "step_for_height", "to_ground", "transition", "white_acceleration_q",
 ]

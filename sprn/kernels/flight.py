@@ -378,6 +378,43 @@ def measure_jacobian(rot: np.ndarray, origin: np.ndarray, x: np.ndarray,
 
 
 @njit(cache=True)
+def angles_jacobian(rot: np.ndarray, origin: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Angles-only measurement ``(az, el)`` of one state and its Jacobian ``(2, x.size)``.
+
+    The azimuth and elevation rows of :func:`measure_jacobian` in the observer's frame
+    ``rot`` (:mod:`sprn.space.measurement`): a bearing is a radar measurement without its
+    range, so it has no formula of its own.
+    """
+    z, jac = measure_jacobian(rot, origin, x, False)
+    return z[1:3].copy(), jac[1:3].copy()
+
+
+@njit(cache=True)
+def linearised_angles(rot: np.ndarray, origin: np.ndarray, x: np.ndarray, p: np.ndarray,
+                      r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``h(x)``, ``H``, ``P H'``, ``S`` and ``S^-1`` of the angles-only measurement at one state (EKF)."""
+    z, jac = angles_jacobian(rot, origin, x)
+    pht, s, s_inv = innovation_covariance(p, jac, r)
+    return z, jac, pht, s, s_inv
+
+
+@njit(cache=True)
+def angles_moments(rot: np.ndarray, origin: np.ndarray, sig: np.ndarray, x: np.ndarray, wm: np.ndarray,
+                   wc: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The unscented transform of sigma points through the angles-only measurement.
+
+    :func:`measurement_moments` (azimuths unwrapped around the central point's) restricted
+    to its azimuth and elevation rows, with the 2x2 noise ``r``.
+    """
+    r3 = np.zeros((3, 3))
+    r3[0, 0] = 1.0
+    r3[1:, 1:] = r
+    z3, s3, pxz3, _ = measurement_moments(rot, origin, sig, x, wm, wc, r3, False)
+    s = s3[1:, 1:].copy()
+    return z3[1:].copy(), s, pxz3[:, 1:].copy(), np.linalg.inv(s)
+
+
+@njit(cache=True)
 def propagate_covariance(phi: np.ndarray, p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """``Phi P Phi' + Q``, symmetrised: the covariance step of a linearised prediction."""
     out = phi @ p @ phi.T + q

@@ -25,6 +25,7 @@ from sprn.kernels.flight import BALLISTIC as BALLISTIC  # the mode kinds, re-exp
 from sprn.kernels.flight import BOOST as BOOST
 from sprn.kernels.flight import REENTRY as REENTRY
 from sprn.kernels.flight import (
+    angles_moments,
     density,
     height,
     measurement_moments,
@@ -157,8 +158,10 @@ def ukf_predict(kind: int, x: np.ndarray, p: np.ndarray, dt_s: float, params: np
 
 @njit(cache=True)
 def _wrap(d: np.ndarray) -> np.ndarray:
-    """A measurement difference with its azimuth (index 1) wrapped into [-pi, pi)."""
-    d[1] = (d[1] + math.pi) % (2.0 * math.pi) - math.pi
+    """A measurement difference with its azimuth wrapped into [-pi, pi): index 1 of a radar's
+    ``(range, az, el[, rr])``, index 0 of an angles-only ``(az, el)``."""
+    k = 0 if d.size == 2 else 1
+    d[k] = (d[k] + math.pi) % (2.0 * math.pi) - math.pi
     return d
 
 
@@ -283,6 +286,9 @@ def imm_innovation(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, moved: np.n
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every mode's unscented innovation of ``z`` and their moment-matched mixture.
 
+    ``z`` is a radar's ``(range, az, el[, rr])`` from a site, or, with two elements, an
+    angles-only ``(az, el)`` from an observer's frame ``rot`` (:func:`angles_moments`).
+
     Returns the modes' residuals ``ys (M, m)``, covariances ``s (M, m, m)``, cross
     covariances ``pxz (M, 9, m)`` and inverses ``s_inv``, and the mixture's residual and
     covariance (for the gate).
@@ -301,8 +307,12 @@ def imm_innovation(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, moved: np.n
             sig = moved[k, :n_pts, :d].copy()
         else:
             sig = sigma_points(xs[k, :d].copy(), ps[k, :d, :d].copy(), spread[k])
-        zk, sk, pk, sik = measurement_moments(rot, origin, sig, xs[k, :d].copy(), wm[k, :n_pts].copy(),
-                                              wc[k, :n_pts].copy(), r, with_range_rate)
+        if m == 2:  # angles-only: the bearing rows of the same transform
+            zk, sk, pk, sik = angles_moments(rot, origin, sig, xs[k, :d].copy(), wm[k, :n_pts].copy(),
+                                             wc[k, :n_pts].copy(), r)
+        else:
+            zk, sk, pk, sik = measurement_moments(rot, origin, sig, xs[k, :d].copy(), wm[k, :n_pts].copy(),
+                                                  wc[k, :n_pts].copy(), r, with_range_rate)
         z_pred[k] = zk
         s[k] = sk
         s_inv[k] = sik

@@ -16,9 +16,14 @@ from sprn.radar.site import Site
 
 def coverage_map(
     sites: Sequence[Site], lat_deg: NDArray[np.float64], lon_deg: NDArray[np.float64], mask: NDArray[np.bool_],
-    title: str = "",
+    title: str = "", label: str = "radars that see a target there",
+    markers: Sequence[tuple[str, float, float]] | None = None,
 ) -> Figure:
-    """Number of sites that see a target at each grid point (``mask``: sites x lat x lon)."""
+    """Number of sensors that see a target at each grid point (``mask``: sensors x lat x lon).
+
+    ``markers`` ``(name, lat_deg, lon_deg)`` are drawn instead of the sites (e.g. the
+    satellites' sub-points); ``label`` names the colour scale.
+    """
     fig = new_figure(12.0, 6.5)
     ax = fig.add_subplot()
     _draw_land(ax, (-180.0, -90.0, 180.0, 90.0), None)
@@ -28,11 +33,11 @@ def coverage_map(
     cmap = ListedColormap(["#fdd49e", "#fc8d59", "#d7301f", "#7f0000"][: min(top, 4)])
     mesh = ax.pcolormesh(lon_deg, lat_deg, count, cmap=cmap, vmin=0.5, vmax=min(top, 4) + 0.5, alpha=0.55,
                          shading="nearest", zorder=2)
-    for s in sites:
-        ax.plot(s.lon_deg, s.lat_deg, "^", color="k", markersize=6, zorder=4)
-        ax.annotate(s.name, (s.lon_deg, s.lat_deg), xytext=(3, 3), textcoords="offset points", fontsize=7, zorder=4)
+    for name, lat, lon in markers if markers is not None else [(s.name, s.lat_deg, s.lon_deg) for s in sites]:
+        ax.plot(lon, lat, "^", color="k", markersize=6, zorder=4)
+        ax.annotate(name, (lon, lat), xytext=(3, 3), textcoords="offset points", fontsize=7, zorder=4)
     cbar = fig.colorbar(mesh, ax=ax, ticks=range(1, min(top, 4) + 1), shrink=0.7)
-    cbar.set_label("radars that see a target there")
+    cbar.set_label(label)
     ax.set_xlim(-180, 180)
     ax.set_ylim(-90, 90)
     ax.set_xlabel("longitude (deg)")
@@ -43,7 +48,8 @@ def coverage_map(
 
 def coverage_png(
     sites: Sequence[Site], lat_deg: NDArray[np.float64], lon_deg: NDArray[np.float64], mask: NDArray[np.bool_],
-    title: str = "",
+    title: str = "", label: str = "radars that see a target there",
+    markers: Sequence[tuple[str, float, float]] | None = None,
 ) -> bytes:
     """:func:`coverage_map` as PNG bytes."""
-    return png_bytes(coverage_map(sites, lat_deg, lon_deg, mask, title))
+    return png_bytes(coverage_map(sites, lat_deg, lon_deg, mask, title, label, markers))

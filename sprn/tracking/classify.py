@@ -92,11 +92,12 @@ def class_probabilities(track: Track, bands: Mapping[str, str],
     log_p = {c: math.log(PRIOR[c]) for c in CLASSES}
     boost_until = _boost_end(track)
     for det in track.reports:
-        if not math.isfinite(det.rcs_dbsm) or det.t_s <= boost_until:
+        rcs_dbsm = getattr(det, "rcs_dbsm", math.nan)  # a satellite's bearing has none
+        if not math.isfinite(rcs_dbsm) or det.t_s <= boost_until:
             continue
         band = bands.get(det.site, "UHF")
         for c, sig in signatures.items():
-            log_p[c] += _log_normal(det.rcs_dbsm, sig.mean_db(band), RCS_SPREAD_DB)
+            log_p[c] += _log_normal(rcs_dbsm, sig.mean_db(band), RCS_SPREAD_DB)
         log_p["false"] += 0.5 * math.log(2.0 * math.pi) - math.log(FALSE_RCS_SPAN_DB)  # the same constant dropped
     learnt = [e for e in track.history
               if math.isfinite(e.sigma_inv_beta_m2_kg) and e.inv_beta_m2_kg > 0.0

@@ -12,7 +12,10 @@ filter they drive:
 
 The measurement is ``z = (range, azimuth, elevation[, range rate])`` from
 :func:`sprn.radar.measurement.measure`, which sees only ``[r, v]``; azimuth residuals
-wrap into [-pi, pi).
+wrap into [-pi, pi). A two-element ``z`` is an angles-only report ``(az, el)`` of an
+infrared satellite (:mod:`sprn.space.measurement`), whose ``site`` is then the report's
+:class:`~sprn.space.measurement.Observer`: the same call, through the bearing rows of the
+same kernels (:func:`sprn.kernels.angles_jacobian`, :func:`sprn.kernels.angles_moments`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from numpy.typing import NDArray
 from sprn import kernels
 from sprn.radar.measurement import measurement_jacobian, residual
 from sprn.radar.site import Site
+from sprn.space.measurement import Observer, angles_residual
 from sprn.tracking.models import MotionModel
 
 FloatArray = NDArray[np.float64]
@@ -48,7 +52,7 @@ class Innovation:
     z: FloatArray
     z_pred: FloatArray
     r: FloatArray
-    site: Site
+    site: Site | Observer
     h: FloatArray | None = None
     pxz: FloatArray | None = None
     s_inv: FloatArray | None = None
@@ -70,6 +74,21 @@ def measure_with_jacobian(site: Site, x: FloatArray, with_rr: bool) -> tuple[Flo
     """
     z, jac = kernels.measure_jacobian(site.enu_rotation, site.r_ecef_m, np.ascontiguousarray(x, dtype=float), with_rr)
     return z, jac
+
+
+def observation_jacobian(site: Site | Observer, x: FloatArray, size: int) -> tuple[FloatArray, FloatArray]:
+    """``h(x)`` and ``dh/dx`` of a measurement of ``size`` elements: angles-only (2) from an
+    observer, else the radar's (3 or 4) from a site; one dispatch for every caller."""
+    state = np.ascontiguousarray(x, dtype=float)
+    if size == 2:
+        z, jac = kernels.angles_jacobian(site.enu_rotation, site.r_ecef_m, state)
+        return z, jac
+    return kernels.measure_jacobian(site.enu_rotation, site.r_ecef_m, state, size == 4)
+
+
+def observation_residual(z: FloatArray, z_pred: FloatArray) -> FloatArray:
+    """``z - z_pred`` with the azimuth wrapped: an angles-only pair's (index 0) or a radar's (index 1)."""
+    return angles_residual(z, z_pred) if np.shape(z)[-1] == 2 else residual(z, z_pred)
 
 
 def measurement_jacobian_full(site: Site, x: FloatArray, with_rr: bool) -> FloatArray:
@@ -135,12 +154,17 @@ class EkfAdapter(_Estimate):
         """The estimate propagated by ``dt_s`` (s), leaving the filter as it is."""
         return self.model.predict(self._x, self._p, dt_s)
 
-    def innovation(self, z: FloatArray, site: Site, r: FloatArray) -> Innovation:
-        """Residual and covariance of measurement ``z`` (noise ``r``) from ``site``."""
+    def innovation(self, z: FloatArray, site: Site | Observer, r: FloatArray) -> Innovation:
+        """Residual and covariance of measurement ``z`` (noise ``r``) from ``site`` (or an observer's angles)."""
         z = np.asarray(z, dtype=float)
-        z_pred, h, pht, s, s_inv = kernels.linearised_measurement(
-            site.enu_rotation, site.r_ecef_m, self._x, self._p, np.ascontiguousarray(r, dtype=float), z.size == 4)
-        return Innovation(y=residual(z, z_pred), s=s, z=z, z_pred=z_pred, r=r, site=site, h=h, pxz=pht, s_inv=s_inv)
+        r_c = np.ascontiguousarray(r, dtype=float)
+        if z.size == 2:
+            z_pred, h, pht, s, s_inv = kernels.linearised_angles(site.enu_rotation, site.r_ecef_m, self._x, self._p, r_c)
+        else:
+            z_pred, h, pht, s, s_inv = kernels.linearised_measurement(
+                site.enu_rotation, site.r_ecef_m, self._x, self._p, r_c, z.size == 4)
+        y = observation_residual(z, z_pred)
+        return Innovation(y=y, s=s, z=z, z_pred=z_pred, r=r, site=site, h=h, pxz=pht, s_inv=s_inv)
 
     def correct(self, inn: Innovation) -> None:
         """Update with the measurement of ``inn`` (from :meth:`innovation` at this prediction)."""
@@ -154,13 +178,12 @@ class EkfAdapter(_Estimate):
     def _iterated(self, inn: Innovation) -> None:
         """Iterated update: ``x_{i+1} = x + K_i (z - h(x_i) - H_i (x - x_i))``, ``K_i`` from ``H_i``."""
         x0, p0 = self._x, self._p
-        with_rr = inn.z.size == 4
         xi = x0
         for _ in range(self.iterations):
-            z_i, h = measure_with_jacobian(inn.site, xi, with_rr)
+            z_i, h = observation_jacobian(inn.site, xi, inn.z.size)
             pht = p0 @ h.T
             gain = pht @ np.linalg.inv(h @ pht + inn.r)
-            x_next, p = joseph_update(x0, p0, residual(inn.z, z_i) - h @ (x0 - xi), h, inn.r, gain)
+            x_next, p = joseph_update(x0, p0, observation_residual(inn.z, z_i) - h @ (x0 - xi), h, inn.r, gain)
             done = float(np.max(np.abs(x_next - xi))) < 1e-6 * max(1.0, float(np.max(np.abs(xi))))
             xi = x_next
             if done:
@@ -268,15 +291,20 @@ class UkfAdapter(_Estimate):
         x, p, _ = self._moments_after(dt_s)
         return x, p
 
-    def innovation(self, z: FloatArray, site: Site, r: FloatArray) -> Innovation:
-        """Residual and covariance of measurement ``z`` (noise ``r``) from ``site``."""
+    def innovation(self, z: FloatArray, site: Site | Observer, r: FloatArray) -> Innovation:
+        """Residual and covariance of measurement ``z`` (noise ``r``) from ``site`` (or an observer's angles)."""
         z = np.asarray(z, dtype=float)
         sig = self._moved if self._moved is not None else self.sigma_points(self._x, self._p)
+        r_c = np.ascontiguousarray(r, dtype=float)
         # The unscented transform through h, azimuths unwrapped around the central point's (compiled).
-        z_pred, s, pxz, s_inv = kernels.measurement_moments(
-            site.enu_rotation, site.r_ecef_m, sig, self._x, self.points.Wm, self.points.Wc,
-            np.ascontiguousarray(r, dtype=float), z.size == 4)
-        return Innovation(y=residual(z, z_pred), s=s, z=z, z_pred=z_pred, r=r, site=site, pxz=pxz, s_inv=s_inv)
+        if z.size == 2:
+            z_pred, s, pxz, s_inv = kernels.angles_moments(site.enu_rotation, site.r_ecef_m, sig, self._x,
+                                                           self.points.Wm, self.points.Wc, r_c)
+        else:
+            z_pred, s, pxz, s_inv = kernels.measurement_moments(
+                site.enu_rotation, site.r_ecef_m, sig, self._x, self.points.Wm, self.points.Wc, r_c, z.size == 4)
+        y = observation_residual(z, z_pred)
+        return Innovation(y=y, s=s, z=z, z_pred=z_pred, r=r, site=site, pxz=pxz, s_inv=s_inv)
 
     def correct(self, inn: Innovation) -> None:
         """Update with the measurement of ``inn`` (from :meth:`innovation` at this prediction)."""

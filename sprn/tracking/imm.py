@@ -40,6 +40,7 @@ from numpy.typing import NDArray
 from sprn import kernels
 from sprn.kernels import imm as kimm
 from sprn.radar.site import Site
+from sprn.space.measurement import Observer
 from sprn.tracking.mixture import CombinedEstimate
 from sprn.tracking.models import AIR_TOP_M, COMMON_DIM, INV_BETA, MotionModel
 
@@ -223,8 +224,9 @@ class ImmAdapter(CombinedEstimate):
         return kimm.imm_peek(self.xs, self.ps, self.kinds, self.dims, self.mu, self.generator, self.generator_air,
                              float(dt_s), self.params, self.wm, self.wc, self.spread)
 
-    def innovation(self, z: FloatArray, site: Site, r: FloatArray) -> ImmInnovation:
-        """Each mode's innovation and their mixture under the predicted mode probabilities."""
+    def innovation(self, z: FloatArray, site: Site | Observer, r: FloatArray) -> ImmInnovation:
+        """Each mode's innovation and their mixture under the predicted mode probabilities
+        (a two-element ``z``: an angles-only report from an observer)."""
         z = np.ascontiguousarray(z, dtype=float)
         ys, s, pxz, s_inv, y, s_mix, _ = kimm.imm_innovation(
             self.xs, self.ps, self.dims, self.moved, self.has_moved, self.mu, site.enu_rotation, site.r_ecef_m, z,

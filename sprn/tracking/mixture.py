@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sprn.radar.measurement import residual
 from sprn.radar.site import Site
+from sprn.space.measurement import Observer
 from sprn.tracking.filters import EkfAdapter, Innovation, UkfAdapter
+from sprn.tracking.filters import observation_residual as residual
 
 FloatArray = NDArray[np.float64]
 Adapter = EkfAdapter | UkfAdapter
@@ -159,7 +160,7 @@ class GaussianSumAdapter(CombinedEstimate):
         """The mixture propagated by ``dt_s``, leaving the filter as it is."""
         return combine(self.weights, [f.peek(dt_s) for f in self.filters])
 
-    def innovation(self, z: FloatArray, site: Site, r: FloatArray) -> MixtureInnovation:
+    def innovation(self, z: FloatArray, site: Site | Observer, r: FloatArray) -> MixtureInnovation:
         """Every component's innovation and their mixture."""
         return mixture_innovation(self.weights, [f.innovation(z, site, r) for f in self.filters], z)
 

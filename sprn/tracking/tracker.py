@@ -47,6 +47,7 @@ from numpy.typing import NDArray
 
 from sprn.radar.measurement import Detection, measure, position_from_measurement
 from sprn.radar.site import Site
+from sprn.space.measurement import AnglesDetection
 from sprn.tracking.association import ASSOCIATORS, Hypotheses, log_likelihood_ratio
 from sprn.tracking.chains import Chains, Fix
 from sprn.tracking.config import CONFIRM_M, CONFIRM_N, MODELS, TrackerConfig
@@ -89,10 +90,16 @@ class Tracker:
                               min_span_s=cfg.init_min_dt_s, max_age_s=cfg.delete_after_s, max_gap_s=cfg.init_max_gap_s)
 
     # --- the scan ------------------------------------------------------------------------
-    def scan(self, dets: Sequence[Detection]) -> list[TrackEstimate]:
+    def scan(self, dets: Sequence[Detection | AnglesDetection]) -> list[TrackEstimate]:
         """Take the reports of one scan (one site, one time); the estimates it made."""
         if not dets:
             return []
+        if not all(isinstance(d, Detection) for d in dets):
+            return [e for det in dets if isinstance(det, AnglesDetection) and (e := self._angles(det)) is not None]
+        return self._radar_scan([d for d in dets if isinstance(d, Detection)])
+
+    def _radar_scan(self, dets: Sequence[Detection]) -> list[TrackEstimate]:
+        """A radar's scan (see :meth:`scan`)."""
         t_s, name = dets[0].t_s, dets[0].site
         if any(d.t_s != t_s or d.site != name for d in dets):
             raise ValueError("a scan's reports share one time and one site")
@@ -129,10 +136,31 @@ class Tracker:
         self._merge(t_s)
         return estimates
 
-    def update(self, det: Detection) -> TrackEstimate | None:
+    def update(self, det: Detection | AnglesDetection) -> TrackEstimate | None:
         """Take one report as a scan of its own; the estimate made with it, or None."""
         made = [e for e in self.scan([det]) if e.t_s == det.t_s and e.site == det.site]
         return made[0] if made else None
+
+    def _angles(self, det: AnglesDetection) -> TrackEstimate | None:
+        """An infrared satellite's angles-only report: it updates the live track it fits best
+        (smallest NIS inside the 2-dof gate) through the filter's same calls,
+        ``innovation(z, observer, R)`` and ``correct``, from the report's own observer. A
+        bearing has no range, so it never starts a track, and one outside every gate is
+        left out without counting as a miss."""
+        best: tuple[float, Track, AnyInnovation] | None = None
+        gate = gate_threshold(self.config.gate_probability, 2)
+        for tr in self.tracks:
+            if not tr.alive or det.t_s < tr.t_s or det.t_s - tr.t_used_s > self.config.delete_after_s:
+                continue
+            tr.predict_to(det.t_s)
+            inn = tr.filter.innovation(det.z, det.observer, det.covariance)
+            if inn.nis <= gate and (best is None or inn.nis < best[0]):
+                best = (inn.nis, tr, inn)
+        if best is None:
+            return None
+        nis, tr, inn = best
+        tr.filter.correct(inn)  # type: ignore[arg-type]
+        return tr.took(det, nis, inn)  # type: ignore[arg-type]  # a bearing is a report of the track too
 
     # --- parts ---------------------------------------------------------------------------
     def _fix(self, det: Detection, site: Site) -> Fix:
