@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -211,7 +212,7 @@ def score_scene(objects: Sequence[TruthObject], output: SimOutput, t_end_s: floa
         false.append(res.false)
         for i, j in res.pairs:
             assigned[seen[i].id].append(est_ids[j])
-    switches = sum(sum(a != b for a, b in zip(ids, ids[1:])) for ids in assigned.values())
+    switches = sum(sum(a != b for a, b in itertools.pairwise(ids)) for ids in assigned.values())
     objs = []
     for o in objects:
         mine = [f for f in figures if f.object == o.id]

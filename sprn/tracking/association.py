@@ -89,7 +89,7 @@ def gnn(hyp: Hypotheses) -> FloatArray:
 
 def _clusters(gated: NDArray[np.bool_]) -> list[tuple[list[int], list[int]]]:
     """Tracks and reports linked through shared gates (connected components)."""
-    n_t, n_r = gated.shape
+    n_t = gated.shape[0]
     seen_t: set[int] = set()
     out = []
     for start in range(n_t):

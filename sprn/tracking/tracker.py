@@ -54,7 +54,13 @@ from sprn.tracking.config import CONFIRM_M, CONFIRM_N, MODELS, TrackerConfig
 from sprn.tracking.consistency import chi2_quantile
 from sprn.tracking.initiation import Initiation, initiate
 from sprn.tracking.models import MotionModel
-from sprn.tracking.track import MAX_UNMODELLED_MPS2, AnyInnovation, Track, TrackEstimate, gate_threshold
+from sprn.tracking.track import (
+    MAX_UNMODELLED_MPS2,
+    AnyInnovation,
+    Track,
+    TrackEstimate,
+    gate_threshold,
+)
 
 FloatArray = NDArray[np.float64]
 COARSE_SIGMAS = 6.0

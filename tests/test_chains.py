@@ -1,0 +1,67 @@
+"""The initiator's chains (sprn/tracking/chains.py): a report joins a chain only where the
+object could be, two reports of one scan are never one object, and a chain is handed over
+once it has enough fixes over enough time."""
+
+import numpy as np
+
+from sprn.radar import Detection
+from sprn.tracking.chains import CHAIN_SIGMAS, MAX_ACCELERATION_MPS2, Chains, Fix
+
+SIGMA = np.array([50.0, 1e-3, 1e-3])
+
+
+def fix(t_s, r_ecef_m, site="a", sigma_m=100.0):
+    det = Detection(t_s=t_s, site=site, z=np.array([1e6, 0.0, 0.1]), sigma=SIGMA)
+    return Fix(det=det, r_ecef_m=np.asarray(r_ecef_m, dtype=float), sigma_m=sigma_m)
+
+
+def chains():
+    return Chains(max_speed_mps=8000.0, min_fixes=3, min_span_s=4.0, max_age_s=600.0, max_gap_s=180.0)
+
+
+def test_a_constant_velocity_object_forms_one_chain_handed_over_at_three_fixes_over_four_seconds():
+    c = chains()
+    v = np.array([3000.0, 0.0, 1000.0])
+    assert c.add(fix(0.0, [7e6, 0, 0])) is None
+    assert c.add(fix(2.0, np.array([7e6, 0, 0]) + 2 * v)) is None
+    ready = c.add(fix(4.0, np.array([7e6, 0, 0]) + 4 * v))
+    assert ready is not None and [f.det.t_s for f in ready] == [0.0, 2.0, 4.0]
+    assert c.chains == []  # handed over, not kept
+
+
+def test_a_report_farther_than_the_fastest_object_could_go_starts_its_own_chain():
+    c = chains()
+    c.add(fix(0.0, [7e6, 0, 0]))
+    reach = 8000.0 * 2.0 + CHAIN_SIGMAS * 200.0
+    c.add(fix(2.0, [7e6 + reach * 1.01, 0, 0]))
+    assert len(c.chains) == 2
+
+
+def test_a_third_fix_off_the_line_of_the_first_two_by_more_than_the_acceleration_allows_is_refused():
+    c = chains()
+    c.add(fix(0.0, [7e6, 0, 0]))
+    c.add(fix(2.0, [7e6 + 6000.0, 0, 0]))  # 3 km/s
+    reach = 0.5 * MAX_ACCELERATION_MPS2 * 2.0 * 4.0 + CHAIN_SIGMAS * 200.0 / 2.0 * 2.0 + CHAIN_SIGMAS * 200.0
+    off = np.array([7e6 + 12000.0, 1.01 * reach, 0.0])
+    assert c.add(fix(4.0, off)) is None
+    assert len(c.chains) == 2  # the off-line fix started a chain of its own
+
+
+def test_two_reports_of_one_scan_are_never_one_object_but_two_sites_at_one_time_may_be():
+    c = chains()
+    c.add(fix(0.0, [7e6, 0, 0]))
+    c.add(fix(0.0, [7e6 + 10.0, 0, 0]))
+    assert len(c.chains) == 2
+    c2 = chains()
+    c2.add(fix(0.0, [7e6, 0, 0], site="a"))
+    c2.add(fix(0.0, [7e6 + 10.0, 0, 0], site="b"))
+    assert len(c2.chains) == 1
+
+
+def test_a_gap_longer_than_max_gap_does_not_link_and_old_fixes_are_forgotten():
+    c = chains()
+    c.add(fix(0.0, [7e6, 0, 0]))
+    c.add(fix(200.0, [7e6, 0, 0]))  # 200 s > 180 s
+    assert len(c.chains) == 2
+    c.add(fix(700.0, [9e6, 0, 0]))  # the first two are older than 600 s now
+    assert [len(ch) for ch in c.chains] == [1, 1] and c.chains[-1][0].det.t_s == 700.0
