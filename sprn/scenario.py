@@ -541,7 +541,7 @@ def _scene(rd: _Reader, table: Mapping[str, Any]) -> SceneConfig:
     base = SceneConfig()
     rd.only(table, {f.name for f in dataclasses.fields(SceneConfig)}, "scene.")
     flags = {}
-    for name in ("stages", "false_alarms", "aspect"):
+    for name in ("stages", "false_alarms", "confirm", "aspect"):
         value = table.get(name, getattr(base, name))
         if not isinstance(value, bool):
             raise rd.fail(f"scene.{name}", value, "true or false")
@@ -680,6 +680,8 @@ _TRACKER_LIMITS: dict[str, dict[str, Any]] = {
     "clutter_density": {"positive": True},
     "max_speed_mps": {"positive": True},
     "init_max_gap_s": {"positive": True},
+    "false_confirm_probability": {"positive": True, "below": 1.0},
+    "true_drop_probability": {"positive": True, "below": 1.0},
 }
 _TRACKER_MIN_INT = {"ekf_iterations": 1, "init_min_fixes": 2, "init_components": 1, "delete_after_misses": 1,
                     "merge_scans": 1}

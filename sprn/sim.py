@@ -48,7 +48,7 @@ from sprn import geo
 from sprn.impact import ImpactPrediction, predict_impact, territory_probabilities
 from sprn.radar.coverage import visible
 from sprn.radar.detection import dwell_geometry, radar_snr, scan_cosine
-from sprn.radar.measurement import Detection, measure, position_from_measurement
+from sprn.radar.measurement import Detection, Dwell, measure, position_from_measurement
 from sprn.radar.network import rcs_model
 from sprn.radar.scan import Region, Report, aspect_rad, scan, search_fence, track_window
 from sprn.radar.site import Site
@@ -331,6 +331,7 @@ class _Network:
         self.scene = scene
         self.ids = scene.ids
         self.false_alarms = scene_config.false_alarms
+        self.confirm = scene_config.confirm
         self.t_end_s = scene.t_end_s
         self.seed = seed
         self.tracker = tracker
@@ -345,7 +346,7 @@ class _Network:
         self.class_history: list[tuple[float, int, str]] = []
         self.bands = {s.name: s.band for s in sites}
         self.signatures = class_signatures()
-        self._buffer: list[tuple[float, int, Detection | AnglesDetection]] = []
+        self._buffer: list[tuple[float, int, Detection | AnglesDetection | Dwell]] = []
         self._order = itertools.count()
         self.confirmed = self.env.event()
         self.first_report = self.env.event()
@@ -388,20 +389,20 @@ class _Network:
                 regions.extend(track_window(site, z) for z in measure(site, x))
         reports = scan(site, now, x, st.snr_per_m2[tracking][k, idx] * st.rcs_m2[k, idx],
                        st.swerling[k, idx].tolist(), [self.ids[i] for i in idx], st.cos_scan[k, idx], rng,
-                       tracking=tracking, regions=regions)
-        if reports:
-            self._send(st, [(_with_rcs(site, det, tracking), ids) for det, ids in reports])
+                       tracking=tracking, regions=regions, confirm=self.false_alarms and self.confirm)
+        self._send(st, [(_with_rcs(site, det, tracking), ids) for det, ids in reports], Dwell(now, site.name, tracking))
 
     # --- links and command centre ------------------------------------------------------
-    def _send(self, st: _SiteState, reports: Sequence[Report]) -> None:
-        """Send a dwell's reports (with their truth labels, kept for scoring) over the
-        site's link: one message, one delay; each report lost with the link's loss.
+    def _send(self, st: _SiteState, reports: Sequence[Report], header: Dwell) -> None:
+        """Send a dwell's header and reports (with their truth labels, kept for scoring)
+        over the site's link: one message, one delay; each report lost with the link's
+        loss (the header never: the centre knows its radars' schedules). A dwell that gave
+        no report sends its header alone, which tells the centre the tracks in view were
+        missed.
 
         A report of an object (not a false alarm, which the radar's own confirmation dwell
         would drop) puts the site in track mode and counts as its detection for cueing.
         """
-        if not reports:
-            return
         site = st.site
         link = self.config.link_of(site.name)
         delay = link.latency_s + link.jitter_s * float(self._link_rng.random())
@@ -419,31 +420,38 @@ class _Network:
                 self.event("report_lost", site=site.name, t_meas_s=det.t_s)
             else:
                 kept.append(det)
-        if kept:
-            self.env.process(self._deliver(kept, delay))
+        self.env.process(self._deliver(header, kept, delay))
 
-    def _deliver(self, dets: list[Detection], delay: float) -> simpy.events.ProcessGenerator:
+    def _deliver(self, header: Dwell, dets: list[Detection], delay: float) -> simpy.events.ProcessGenerator:
         yield self.env.timeout(delay)
+        heapq.heappush(self._buffer, (header.t_s, next(self._order), header))
         for det in dets:
             self.event("report_received", site=det.site, t_meas_s=det.t_s)
             heapq.heappush(self._buffer, (det.t_s, next(self._order), det))
-        if not self.first_report.triggered:
+        if dets and not self.first_report.triggered:
             self.first_report.succeed(dets[0].t_s)
-        yield self.env.timeout(max(0.0, dets[0].t_s + self.config.hold_s - self.env.now))
+        yield self.env.timeout(max(0.0, header.t_s + self.config.hold_s - self.env.now))
         self._release()
 
     def _release(self) -> None:
         """Feed the track manager, in measurement-time order, the scans whose hold is over."""
         cfg = self.config
-        out: list[Detection | AnglesDetection] = []
+        out: list[Detection | AnglesDetection | Dwell] = []
         while self._buffer and self._buffer[0][0] <= self.env.now - cfg.hold_s + 1e-9:
             out.append(heapq.heappop(self._buffer)[2])
         scans: dict[tuple[float, str], list[Detection | AnglesDetection]] = {}
-        for det in out:
-            scans.setdefault((det.t_s, det.site), []).append(det)
-        for (_, name), dets in scans.items():
+        headers: dict[tuple[float, str], Dwell] = {}
+        for item in out:
+            key = (item.t_s, item.site)
+            if isinstance(item, Dwell):
+                headers[key] = item
+                scans.setdefault(key, [])
+            else:
+                scans.setdefault(key, []).append(item)
+        for key, dets in scans.items():
+            name = key[1]
             before = {tr.id: tr.status for tr in self.tracker.tracks}
-            self.tracker.scan(dets)
+            self.tracker.scan(dets, headers.get(key))
             for tr in self.tracker.tracks:
                 was = before.get(tr.id)
                 if was is None:

@@ -58,10 +58,17 @@ def test_two_reports_of_one_scan_are_never_one_object_but_two_sites_at_one_time_
     assert len(c2.chains) == 1
 
 
-def test_a_gap_longer_than_max_gap_does_not_link_and_old_fixes_are_forgotten():
+def test_a_gap_longer_than_max_gap_does_not_link_and_old_chains_are_forgotten():
     c = chains()
     c.add(fix(0.0, [7e6, 0, 0]))
-    c.add(fix(200.0, [7e6, 0, 0]))  # 200 s > 180 s
-    assert len(c.chains) == 2
-    c.add(fix(700.0, [9e6, 0, 0]))  # the first two are older than 600 s now
-    assert [len(ch) for ch in c.chains] == [1, 1] and c.chains[-1][0].det.t_s == 700.0
+    c.add(fix(100.0, [7e6 + 1e5, 0, 0]))
+    assert len(c.chains) == 1 and len(c.chains[0]) == 2  # linked: 100 s <= 180 s
+    c.add(fix(290.0, [7e6 + 1e5, 0, 0]))  # 190 s after the chain's last fix: a new chain, the old one can never grow
+    assert [len(ch) for ch in c.chains] == [1] and c.chains[0][0].det.t_s == 290.0
+    c2 = chains()
+    c2.site_gaps_s = {"a": 8.0}
+    c2.add(fix(0.0, [7e6, 0, 0]))
+    c2.add(fix(10.0, [7e6, 0, 0]))  # site "a" allows 8 s only: two chains
+    assert [len(ch) for ch in c2.chains] == [1, 1]
+    c2.add(fix(16.0, [7e6, 0, 0], site="b"))  # from another site: the larger gap (180 s) applies
+    assert sorted(len(ch) for ch in c2.chains) == [1, 2]

@@ -378,3 +378,56 @@ def test_scene_case_files_hold_the_stated_objects_and_clutter():
         assert abs(n - scans) < 5 * math.sqrt(scans) + 1
     rows = _measurements("kusong-scene")
     assert len(rows) == meta["n_reports"] and "object" not in rows[0]
+
+
+# --- a cluttered scene: sprn track on unlabelled reports of four objects and clutter -----------
+SCENE_FROM_S = 300.0
+"""The scene is scored from 150 s after separation: until then the four objects are one
+return (they separate at 1-7 m/s; the sites' range cells are 150 m)."""
+FOLLOWED_SHARE = 0.8
+"""The share of each object's time (2-s grid from SCENE_FROM_S to its impact) a track must
+be within 20 km of it (GOSPA's cut-off, sprn.scenescore). The known gaps: a light object's
+track is lost where its drag grows (the reentry mode assumes a reentry vehicle's 1/beta,
+sprn.tracking.config) and restarted some seconds later; 80 % is our requirement for that."""
+RESOLVED_S = (800.0, 1600.0)
+"""When every pair of objects is kilometres apart and all are above the air: the tracks'
+covariances must be honest there (mean NEES at most 20, issue 14's bound for any filter).
+Earlier the objects are closer than the sites' cross-range errors (1-3 km at 1,000 km) and
+GNN assigns their reports by chance (docs/tracking.md, limitations)."""
+
+
+@pytest.fixture(scope="module")
+def scene_tracked(tmp_path_factory):
+    out = tmp_path_factory.mktemp("kusong-scene")
+    case = DATA / "kusong-scene"
+    proc = subprocess.run(_sprn() + ["track", "--sites", str(case / "sites.csv"), "--measurements",
+                                     str(case / "measurements.csv"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    score = scoring.score_scene(out / "track.csv", case, SCENE_FROM_S, nees_span_s=RESOLVED_S)
+    print(f"\nkusong-scene:\n{score.table()}")
+    return score
+
+
+def test_sprn_track_follows_every_object_of_a_cluttered_scene(scene_tracked):
+    """About 2,350 of the file's 7,042 reports are clutter (Poisson, one a scan): a tentative
+    track of clutter is confirmed with probability at most 1e-6 by its score (Wald's bound)
+    and about C(5,3) q^3 by M of N, q < 0.01 the chance of a clutter report in its gate, so
+    with the few tens of tentative tracks started no confirmed track may follow nothing."""
+    score = scene_tracked
+    assert score.false_tracks == ()
+    for o in score.objects.values():
+        assert o.followed >= FOLLOWED_SHARE, (o.object, o.followed)
+
+
+@pytest.mark.parametrize("obj", ["stage", "debris-1", "debris-2"])
+def test_scene_tracks_are_honest_once_the_objects_are_resolved(scene_tracked, obj):
+    o = scene_tracked.objects[obj]
+    assert o.mean_nees <= 20.0, (obj, o.mean_nees)
+
+
+@pytest.mark.xfail(strict=True, reason="known limitation (docs/tracking.md): the track that followed the "
+                   "unresolved cluster from boost keeps a covariance of hundreds of metres while it drifts "
+                   "kilometres off the reentry vehicle, until it is dropped at 981 s (mean NEES ~4e3 over 800-1600 s)")
+def test_every_track_of_the_reentry_vehicle_is_honest_once_resolved(scene_tracked):
+    assert scene_tracked.objects["RV"].mean_nees <= 20.0

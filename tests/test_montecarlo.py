@@ -235,17 +235,19 @@ def test_bad_sweep_points_name_key_and_value(scen: scenario.Scenario, point: dic
         apply_point(scen, point)
 
 
-def test_sweep_has_one_row_per_point_and_slow_links_never_warn_earlier(scen: scenario.Scenario) -> None:
+def test_sweep_has_one_row_per_point_and_the_same_seeds_at_every_point(scen: scenario.Scenario) -> None:
     grid = {"network.preset": ["sprn-2017", "sprn-2026"], "links.latency_s": [1.0, 6.0]}
     rows = run_sweep(scen, grid, runs_per_point=1)
     assert [(r["network.preset"], r["links.latency_s"]) for r in rows] == [
         ("sprn-2017", 1.0), ("sprn-2017", 6.0), ("sprn-2026", 1.0), ("sprn-2026", 6.0)]
     assert all(r["runs"] == 1 for r in rows)
-    # The same seeds at every point: a slower link delays every report and therefore the
-    # confirmation the warning waits for, so it cannot leave more warning time.
+    # The same seeds at every point: the radars' first detection (before any link or cue
+    # matters) is the same whatever the latency. (The warning time is not monotonic in the
+    # latency: the first assessment comes at confirmation, and a boost-phase track coasted
+    # five seconds longer has a wider impact distribution, which can put more probability
+    # on the territory and warn at once, as seed 0 on the 2026 network does.)
     for fast, slow in ((rows[0], rows[1]), (rows[2], rows[3])):
-        if math.isfinite(slow["warning_time_s_median"]):
-            assert slow["warning_time_s_median"] <= fast["warning_time_s_median"]
+        assert slow["first_detection_s_median"] == fast["first_detection_s_median"]
 
 
 def test_warning_map_rows_and_unreachable_aims(scen: scenario.Scenario) -> None:

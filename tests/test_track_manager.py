@@ -17,9 +17,12 @@ from sprn.tracking.models import BallisticModel
 from sprn.tracking.track import blend, gate_threshold
 
 
-def run(objects, seed, t_end_s, association="gnn", false_per_scan=0.0):
+def run(objects, seed, t_end_s, association="gnn", false_per_scan=0.0, pd=TrackerConfig().pd):
+    """The manager on ``scans``; it is told the false alarms' density (one scan's per unit
+    of measurement space), as a centre knows its radars' false-alarm rate."""
     rng = np.random.default_rng(seed)
-    tk = Tracker(sites=SITES, config=TrackerConfig(association=association))
+    density = false_per_scan / fa_volume() if false_per_scan else TrackerConfig().clutter_density
+    tk = Tracker(sites=SITES, config=TrackerConfig(association=association, clutter_density=density, pd=pd))
     labels = {}
     for dets, labs in scans(objects, rng, t_end_s, false_per_scan=false_per_scan):
         labels.update({id(d): lab for d, lab in zip(dets, labs)})
@@ -64,13 +67,18 @@ def test_two_close_objects_become_two_tracks_once_the_radar_resolves_them(associ
 
 
 def test_false_alarms_alone_confirm_no_track_within_a_poisson_bound():
-    """Two false alarms per scan for 20 minutes (1,200 reports). A tentative track of false
-    alarms is confirmed only if 3 of its next 5 scans put a false alarm in its gate: with
-    probability q per scan (the gate's volume over the search volume times the false alarms
-    per scan), about C(5,3) q^3 each. The number confirmed must not exceed the 99.9 %
-    Poisson quantile of the sum of those chances over the tentative tracks started."""
-    per_scan = 2.0
-    tk, _ = run([], 7, 1200.0, false_per_scan=per_scan)
+    """Ten false alarms per scan for 20 minutes (6,000 reports), the tracker told that its
+    targets are seen with pd = 0.3, so that its chains span gaps of up to 42 s (at the
+    default 0.9, 8 s, and false alarms never line up). A tentative track of false
+    alarms is confirmed in two ways. By M of N: 3 of its next 5 scans put a false alarm in
+    its gate, with probability q per scan (the gate's volume over the search volume times
+    the false alarms per scan), about C(5,3) q^3. By its score: a sequential likelihood
+    ratio against clutter of the true density reaches ln(1 / alpha) with probability at
+    most alpha (Wald's bound; alpha = ``false_confirm_probability``). The number confirmed
+    must not exceed the 99.9 % Poisson quantile of the sum of both over the tentative
+    tracks started."""
+    per_scan = 10.0
+    tk, _ = run([], 7, 1200.0, false_per_scan=per_scan, pd=0.3)
     assert tk.tracks, "false alarms never lined up: the test says nothing"
     gate = gate_threshold(TrackerConfig().gate_probability, 3)
     unit_ball = 4.0 / 3.0 * math.pi * gate**1.5
@@ -80,7 +88,7 @@ def test_false_alarms_alone_confirm_no_track_within_a_poisson_bound():
         h = measurement_jacobian(SITE, np.asarray(x))[:3]
         s = h @ p @ h.T + np.diag(SITE.noise_std**2)
         q = min(1.0, per_scan * unit_ball * math.sqrt(np.linalg.det(s)) / fa_volume())
-        expected += math.comb(5, 3) * q**3
+        expected += math.comb(5, 3) * q**3 + TrackerConfig().false_confirm_probability
     confirmed = [tr for tr in tk.tracks if tr.t_confirmed_s is not None]
     bound = stats.poisson.ppf(0.999, expected)
     print(f"{len(tk.tracks)} tentative tracks of false alarms, {len(confirmed)} confirmed "

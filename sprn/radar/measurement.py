@@ -89,6 +89,20 @@ def residual(z_a: FloatArray, z_b: FloatArray) -> FloatArray:
     return d
 
 
+@dataclass(frozen=True, slots=True)
+class Dwell:
+    """A dwell's header: which site looked, when (s after the epoch), and whether with its
+    track waveform (``tracking``: the longer track dwell) or its search one.
+
+    A radar sends it with every dwell's reports, and alone for a dwell that gave none:
+    the command centre counts a dwell on a track's position that gave no report as a
+    miss (:class:`sprn.tracking.tracker.Tracker`)."""
+
+    t_s: float
+    site: str
+    tracking: bool = False
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Detection:
     """One radar report: a noisy measurement of the target by a site at a time.

@@ -23,9 +23,21 @@ it (the truth label, kept apart from the :class:`Detection`, which carries none)
   power of a noise crossing (threshold plus an exponential excess: square-law exponential
   noise is memoryless) and the sigmas of that SNR.
 
-Random numbers come from the generator passed in; with one object and no region the
-draws are exactly those of :func:`dwell_at` then
-:func:`sprn.radar.measurement.noisy_measurement`.
+* **Alert and confirmation.** An early-warning phased array does not report a search
+  detection at once: it sends a confirmation dwell along the same beam a few
+  milliseconds later, and reports only what that dwell sees again (the alert-confirm
+  sequence of multifunction radars; Billetter, *Multifunction Array Radar*, 1989, ch. 4;
+  Skolnik, *Radar Handbook*, 3rd ed., 2008, ch. 13). With ``confirm``, a search dwell's
+  object report is kept with the steady-target probability at the SNR it was seen
+  with (the RCS does not decorrelate in milliseconds), and a false alarm only if noise
+  crosses the threshold again in one of the :data:`CONFIRM_CELLS` range cells the
+  confirmation looks at (probability ``1 - (1 - pfa)^3``, about 3e-6 at ``pfa = 1e-6``).
+  Track dwells need no confirmation: they look where a track already is.
+
+Random numbers come from the generator passed in; with one object, no region and no
+confirmation the draws are exactly those of :func:`dwell_at` then
+:func:`sprn.radar.measurement.noisy_measurement`; the confirmation's draws come after
+all the others.
 """
 
 from __future__ import annotations
@@ -58,6 +70,10 @@ TRACK_WINDOW_M = 20.0e3
 Assumed: the stage and the reentry vehicle drift apart by a few km in ten minutes and a
 track's prediction over a revisit is good to a few km, so a 20 km gate holds both."""
 
+CONFIRM_CELLS = 3
+"""Range cells a confirmation dwell examines: the alert's cell and one either side (a
+target moves less than a cell in the few milliseconds between the dwells)."""
+
 FALSE_ALARM_RANGE_RATE_MPS = 7000.0
 """A false alarm's range rate is uniform in +- this (m/s): the Doppler span searched for
 ballistic targets (burnout speeds up to about 7 km/s for an ICBM)."""
@@ -74,7 +90,8 @@ class Region:
 
     Azimuths run from ``az_lo_rad`` over ``az_width_rad`` clockwise (through north if
     need be); ``cells`` is the number of resolution cells in it: range cells times beam
-    positions.
+    positions; ``search``: a search volume, whose detections need a confirmation dwell
+    (a track window's do not).
     """
 
     range_lo_m: float
@@ -84,6 +101,7 @@ class Region:
     el_lo_rad: float
     el_hi_rad: float
     cells: float
+    search: bool = False
 
 
 def search_fence(site: Site) -> Region:
@@ -105,7 +123,8 @@ def search_fence(site: Site) -> Region:
     cells = beams * (site.max_range_m - site.min_range_m) / range_resolution_m(site)
     return Region(range_lo_m=site.min_range_m, range_hi_m=site.max_range_m,
                   az_lo_rad=site.boresight_az_rad - 0.5 * site.sector_width_rad, az_width_rad=site.sector_width_rad,
-                  el_lo_rad=site.min_el_rad, el_hi_rad=site.min_el_rad + rt.beamwidth_el_rad, cells=cells)
+                  el_lo_rad=site.min_el_rad, el_hi_rad=site.min_el_rad + rt.beamwidth_el_rad, cells=cells,
+                  search=True)
 
 
 def track_window(site: Site, z: ArrayLike) -> Region:
@@ -181,6 +200,7 @@ def scan(
     *,
     tracking: bool = False,
     regions: Sequence[Region] = (),
+    confirm: bool = False,
 ) -> list[Report]:
     """The reports of one dwell of ``site`` at ``t_s`` on objects in its coverage.
 
@@ -194,6 +214,8 @@ def scan(
     rng : the dwell's random stream.
     tracking : a track dwell (sigmas use the track dwell time).
     regions : the volumes searched for false alarms (:func:`search_fence`, :func:`track_window`).
+    confirm : reports of a search must survive a confirmation dwell (see the module notes):
+        a search dwell's object reports and the false alarms of search regions.
 
     Returns
     -------
@@ -217,9 +239,25 @@ def scan(
                          [labels[i] for i in group], np.asarray(cos_scan)[group], rng, tracking)
         if report is not None:
             out.append(report)
+    searched = [not tracking] * len(out)
     for region in regions:
-        out.extend(false_alarms(site, t_s, region, rng, tracking=tracking))
+        alarms = false_alarms(site, t_s, region, rng, tracking=tracking)
+        out.extend(alarms)
+        searched.extend([region.search] * len(alarms))
+    if confirm and site.radar is not None:
+        out = [rep for rep, s in zip(out, searched) if not s or float(rng.random()) < confirmation_probability(site, rep)]
     return out
+
+
+def confirmation_probability(site: Site, report: Report) -> float:
+    """The probability that a confirmation dwell sees a search report again (see the module
+    notes): an object's at the SNR it was seen with, a false alarm's by a new noise crossing."""
+    rt = site.radar
+    assert rt is not None
+    det, labels = report
+    if not labels:
+        return 1.0 - (1.0 - rt.pfa) ** CONFIRM_CELLS
+    return float(pd_swerling0(10.0 ** (det.snr_db / 10.0), rt.pfa))
 
 
 def _merged(site: Site, t_s: float, states: FloatArray, mean_snr: FloatArray, swerling: Sequence[int],

@@ -38,11 +38,16 @@ MAX_JPDA_EVENTS = 20000
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Hypotheses:
-    """The gated pairs of one scan: ``log_ratio[i, j]`` is ``ln(pd g_ij / clutter)`` for a
-    report ``j`` inside track ``i``'s gate and ``-inf`` outside; ``log_miss`` is ``ln(1 - pd)``."""
+    """The gated pairs of one scan: ``log_ratio[i, j]`` is ``ln(pd_i g_ij / clutter)`` for a
+    report ``j`` inside track ``i``'s gate and ``-inf`` outside; ``log_miss[i]`` is
+    ``ln(1 - pd_i)`` (each track has its own detection probability; a scalar is every track's)."""
 
     log_ratio: FloatArray
-    log_miss: float
+    log_miss: FloatArray | float
+
+    def miss(self, i: int) -> float:
+        """``ln(1 - pd)`` of track ``i``."""
+        return float(self.log_miss) if np.ndim(self.log_miss) == 0 else float(np.asarray(self.log_miss)[i])
 
     @property
     def gated(self) -> NDArray[np.bool_]:
@@ -72,12 +77,12 @@ def gnn(hyp: Hypotheses) -> FloatArray:
         return out
     if n_t == 1:  # one track: its likeliest report, if likelier than a miss (the common case, without the solver)
         j = int(np.argmax(hyp.log_ratio[0])) if n_r else -1
-        out[0, j if j >= 0 and hyp.log_ratio[0, j] > hyp.log_miss else -1] = 1.0
+        out[0, j if j >= 0 and hyp.log_ratio[0, j] > hyp.miss(0) else -1] = 1.0
         return out
     big = 1e12
     cost = np.full((n_t, n_r + n_t), big)
     cost[:, :n_r] = np.where(hyp.gated, -hyp.log_ratio, big)
-    cost[np.arange(n_t), n_r + np.arange(n_t)] = -hyp.log_miss
+    cost[np.arange(n_t), n_r + np.arange(n_t)] = [-hyp.miss(i) for i in range(n_t)]
     rows, cols = linear_sum_assignment(cost)
     for i, j in zip(rows, cols):
         if j < n_r and cost[i, j] < big:
@@ -121,7 +126,7 @@ def jpda(hyp: Hypotheses) -> FloatArray:
     for tracks, reports in _clusters(hyp.gated):
         options = [[-1, *[j for j in reports if hyp.gated[i, j]]] for i in tracks]
         if math.prod(len(o) for o in options) > MAX_JPDA_EVENTS:
-            sub = Hypotheses(log_ratio=hyp.log_ratio[np.ix_(tracks, reports)], log_miss=hyp.log_miss)
+            sub = Hypotheses(log_ratio=hyp.log_ratio[np.ix_(tracks, reports)], log_miss=np.array([hyp.miss(i) for i in tracks]))
             w = gnn(sub)
             beta[np.ix_(tracks, reports)] = w[:, :-1]
             beta[tracks, -1] = w[:, -1]
@@ -131,7 +136,7 @@ def jpda(hyp: Hypotheses) -> FloatArray:
             used = [j for j in event if j >= 0]
             if len(used) != len(set(used)):
                 continue  # a report is one object's at most
-            logs.append(sum(hyp.log_miss if j < 0 else float(hyp.log_ratio[i, j]) for i, j in zip(tracks, event)))
+            logs.append(sum(hyp.miss(i) if j < 0 else float(hyp.log_ratio[i, j]) for i, j in zip(tracks, event)))
             events.append(event)
         w = np.exp(np.array(logs) - max(logs))
         w /= w.sum()

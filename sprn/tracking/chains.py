@@ -4,7 +4,9 @@ A report that no track takes is either a new object or a false alarm. The initia
 links such reports into *chains*, each a candidate object: a report joins the chain
 whose latest fix it could follow, or starts a new chain. It could follow a lone fix if
 an object moving at most ``max_speed_mps`` could have gone from one to the other within
-``max_gap_s``; it could follow two or more if it lies where the velocity of the latest two
+the gap allowed (``max_gap_s``, or less for a site listed in ``site_gaps_s``: the
+tracker's gap for a site whose detection probability it knows, see
+:class:`sprn.tracking.tracker.Tracker`; the larger of the two fixes' sites' gaps applies); it could follow two or more if it lies where the velocity of the latest two
 carries them, give or take an acceleration of :data:`MAX_ACCELERATION_MPS2` and the
 velocity's own error (both allowing for the fixes' position errors at :data:`CHAIN_SIGMAS`
 sigmas). Random false alarms rarely line up three times so. Two reports of one scan (one site,
@@ -49,15 +51,22 @@ class Chains:
     min_span_s: float
     max_age_s: float
     max_gap_s: float
+    site_gaps_s: dict[str, float] = field(default_factory=dict)
     chains: list[list[Fix]] = field(default_factory=list)
+
+    def gap_s(self, a: str, b: str) -> float:
+        """The longest gap allowed between fixes of sites ``a`` and ``b``."""
+        return max(self.site_gaps_s.get(a, self.max_gap_s), self.site_gaps_s.get(b, self.max_gap_s))
 
     def add(self, fix: Fix) -> list[Fix] | None:
         """Add a fix; return its chain if that is now ready for initiation (and drop it)."""
         t = fix.det.t_s
-        self.chains = [kept for c in self.chains if (kept := [f for f in c if t - f.det.t_s <= self.max_age_s])]
+        longest = max([self.max_gap_s, *self.site_gaps_s.values()])  # a chain left longer can never grow
+        self.chains = [kept for c in self.chains if t - c[-1].det.t_s <= longest
+                       and (kept := [f for f in c if t - f.det.t_s <= self.max_age_s])]
         best, best_d = None, np.inf
         for c in self.chains:
-            if t - c[-1].det.t_s > self.max_gap_s or any(f.det.t_s == t and f.det.site == fix.det.site for f in c):
+            if t - c[-1].det.t_s > self.gap_s(c[-1].det.site, fix.det.site) or any(f.det.t_s == t and f.det.site == fix.det.site for f in c):
                 continue
             d, reach = self._miss_distance(c, fix)
             if d <= reach and d / reach < best_d:

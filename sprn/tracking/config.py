@@ -84,15 +84,24 @@ class TrackerConfig:
     probability and ``clutter_density`` the false reports per unit of measurement space
     (per metre of range and radian^2 of azimuth and elevation) that the association and
     the track score assume (default: one false report per search frame spread over an
-    early-warning radar's 6,000 km x 120 deg x 60 deg, 1.3e7 m rad^2: about 1e-7); ``max_speed_mps`` bounds the speed of any
+    early-warning radar's 6,000 km x 120 deg x 60 deg, 1.3e7 m rad^2: about 1e-7; divided by
+    the span of false alarms' range rates for a report with range rate), used for sites
+    without a radar model (a radar's own is its false-alarm probability per resolution
+    cell) and, for those sites, ``pd`` (a radar's is learnt per track,
+    :mod:`sprn.tracking.detectability`); ``false_confirm_probability`` and
+    ``true_drop_probability``, the error probabilities of the sequential test that
+    confirms and drops tentative tracks by their score (``alpha`` and ``beta`` of Wald's
+    test: confirmed at ``ln(1 / alpha)``, dropped below ``ln(beta)``); ``max_speed_mps`` bounds the speed of any
     object a chain of fixes may be (faster chains are not initiated); ``merge_scans``
     consecutive scans in which two tracks are one within their covariances (the 99.9 %
     chi-square gate of their difference) merge them.
 
     Updates: ``gate_probability``, the chi-square gate; ``range_rate_guard_sigmas``, the
     sigmas at which range rate's second-order term must be below its noise before it is
-    used (:meth:`Tracker._usable`). Deletion: ``delete_after_misses`` consecutive misses or
-    a coast of ``delete_after_s``. IMM: mean sojourn times (s) of the boost, ballistic and
+    used (:meth:`Tracker._usable`). Deletion: a run of consecutive misses as unlikely for
+    the track's detection probability as ``delete_after_misses`` misses of a target of
+    ``pd`` (for a radar's track whose learnt probability is 0.9, ``delete_after_misses``
+    misses), or a coast of ``delete_after_s``. IMM: mean sojourn times (s) of the boost, ballistic and
     reentry modes above the air (:func:`~sprn.tracking.imm.switching_generator`): boost
     lasts minutes; free flight and reentry, the same motion above the air, exchange within
     seconds, so that they share one estimate there (a slow exchange lets them drift apart
@@ -130,6 +139,8 @@ class TrackerConfig:
     association: str = ASSOCIATIONS[0]
     pd: float = 0.9
     clutter_density: float = 1.0e-7
+    false_confirm_probability: float = 1.0e-6
+    true_drop_probability: float = 0.01
     max_speed_mps: float = 8000.0
     merge_scans: int = 3
 

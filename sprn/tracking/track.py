@@ -28,6 +28,7 @@ from sprn.radar.measurement import Detection
 from sprn.radar.site import Site
 from sprn.tracking.config import FILTERS, MODELS, TrackerConfig  # noqa: F401 (FILTERS: re-exported)
 from sprn.tracking.consistency import chi2_quantile
+from sprn.tracking.detectability import Detectability
 from sprn.tracking.filters import EkfAdapter, Innovation, UkfAdapter
 from sprn.tracking.imm import ImmAdapter, ImmInnovation, switching_generator
 from sprn.tracking.initiation import Initiation
@@ -224,7 +225,9 @@ class Track:
     it used, in order; ``rejected``: reports it was offered and gated out; ``hits``: for
     each chance it had since initiation (a scan from a site that sees it), whether it
     took a report; ``score``: the sequential log-likelihood ratio of a target against
-    clutter, kept by the manager; ``parent``: the track it was born
+    clutter, kept by the manager; ``misses`` and ``miss_log`` the latest run of missed
+    chances and its summed ``ln(1 - pd)``; ``detect`` what the manager has learnt of its
+    detectability (:mod:`sprn.tracking.detectability`); ``parent``: the track it was born
     beside, if it was initiated close to one (a separation); ``switches``: the model
     switches ``(t_s, from, to)``.
 
@@ -269,6 +272,8 @@ class Track:
     t_confirmed_s: float | None = None
     t_deleted_s: float | None = None
     misses: int = 0
+    miss_log: float = 0.0
+    detect: Detectability = field(default_factory=Detectability)
     t_used_s: float = float("-inf")
     _surprises: list[bool] = field(default_factory=list)
     _q_extra: float = 0.0

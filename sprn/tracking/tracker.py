@@ -19,18 +19,34 @@ inside Monte Carlo loops. It is built from small parts, each with one job:
   into chains; a chain of ``init_min_fixes`` fixes spanning ``init_min_dt_s`` starts a
   *tentative* track (batch initiation, :func:`sprn.tracking.initiation.initiate`), unless
   its fitted speed is above ``max_speed_mps`` or it is below ground (false alarms).
-* **Confirmation and deletion**: a tentative track is confirmed when ``confirm_m`` of its
-  latest ``confirm_n`` chances gave it a report (a chance: a scan from a site that can see
-  it), and dropped when its first ``confirm_n`` chances did not; a confirmed track is
-  dropped after ``delete_after_misses`` consecutive missed chances; any track after
+* **Chances and detection probability**: a *chance* is a dwell of a site that could see
+  the track (range, elevation, sector), whether it gave reports or none (a radar sends a
+  :class:`~sprn.radar.measurement.Dwell` header with every dwell). Its detection
+  probability ``pd`` is the track's own, from the site's radar equation at the track's
+  predicted range and the track's learnt RCS (:mod:`sprn.tracking.detectability`), or
+  the configured ``pd`` for a site without a radar model; the clutter density is the
+  radar's false-alarm probability per resolution cell (the configured one without a
+  radar model), per unit of range rate too for a report with range rate.
+* **Confirmation and deletion**: each track keeps the sequential log-likelihood ratio of
+  target against clutter (``score``: ``ln(pd g / clutter)`` per report taken,
+  ``ln(1 - pd)`` per chance missed; Blackman & Popoli, *Design and Analysis of Modern
+  Tracking Systems*, 1999, sec. 6.2). A tentative track is confirmed when its score
+  reaches ``ln(1 / alpha)`` (``false_confirm_probability``: by Wald's bound a track of
+  clutter gets there with at most that probability) or when ``confirm_m`` of its latest
+  ``confirm_n`` chances gave it a report and its score is positive (a wide gate catches
+  false alarms often, but they fit it poorly), and dropped when its score falls below
+  ``ln(beta)`` (``true_drop_probability``). So a faint object, whose misses cost little,
+  lives as long as its reports keep fitting, and a bright one is dropped after two or
+  three misses. A confirmed track is dropped after a run of misses as unlikely for its
+  ``pd`` as ``delete_after_misses`` misses at the configured ``pd``; any track after
   ``delete_after_s`` without a report (a ballistic track coasts well, so the limit is
   long: the flagship's radar has gaps of up to 150 s).
-  Each track also keeps the sequential log-likelihood ratio of target against clutter
-  (``score``: ``ln(pd g / clutter)`` per report taken, ``ln(1 - pd)`` per chance missed;
-  Blackman & Popoli, *Design and Analysis of Modern Tracking Systems*, 1999, sec. 6.2).
 * **Merging**: two tracks that are one within their covariances for ``merge_scans``
-  consecutive scans, without both taking a report of a scan, are one object followed
-  twice; the one with fewer reports is dropped.
+  consecutive scans are one object followed twice, and the one with fewer reports is
+  dropped, unless a radar has ever resolved them: both took a report of one scan, or
+  one was started from reports of scans in which the other took one. (An object beside
+  a brighter one, such as a reentry vehicle beside its stage, is missed in most scans
+  in which its neighbour is seen; that is not a sign that the two are one.)
 
 For one target, :attr:`Tracker.history` and the other single-target views are the
 single track's, as before the manager existed.
@@ -45,7 +61,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from sprn.radar.measurement import Detection, measure, position_from_measurement
+from sprn.geo import GM_M3_S2
+from sprn.radar.detection import radar_snr, scan_cosine
+from sprn.radar.measurement import Detection, Dwell, measure, position_from_measurement
+from sprn.radar.scan import FALSE_ALARM_RANGE_RATE_MPS, range_resolution_m
 from sprn.radar.site import Site
 from sprn.space.measurement import AnglesDetection
 from sprn.tracking.association import ASSOCIATORS, Hypotheses, log_likelihood_ratio
@@ -73,6 +92,17 @@ PARENT_DISTANCE_M = 50e3
 """A track initiated within this distance of a confirmed track was born beside it (a separation)."""
 
 
+@dataclass(frozen=True, slots=True)
+class View:
+    """How a dwell sees a track: ``seen`` (in the site's coverage), ``pd`` (the dwell's
+    detection probability on it) and ``snr_per_m2`` (a 1 m^2 target's SNR there; None
+    for a site without a radar model)."""
+
+    seen: bool
+    pd: float
+    snr_per_m2: float | None
+
+
 @dataclass(slots=True)
 class Tracker:
     """Multi-target track manager (see the module notes).
@@ -89,24 +119,33 @@ class Tracker:
     _chains: Chains | None = None
     _t_s: float = float("-inf")
     _close: dict[tuple[int, int], int] = field(default_factory=dict)
+    _resolved: set[tuple[int, int]] = field(default_factory=set)
+    _dwells: dict[str, list[Dwell]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         cfg = self.config
         self._chains = Chains(max_speed_mps=cfg.max_speed_mps, min_fixes=cfg.init_min_fixes,
-                              min_span_s=cfg.init_min_dt_s, max_age_s=cfg.delete_after_s, max_gap_s=cfg.init_max_gap_s)
+                              min_span_s=cfg.init_min_dt_s, max_age_s=cfg.delete_after_s, max_gap_s=cfg.init_max_gap_s,
+                              site_gaps_s={name: gap for name, site in self.sites.items()
+                                           if (gap := chain_gap_s(site, cfg)) < cfg.init_max_gap_s})
 
     # --- the scan ------------------------------------------------------------------------
-    def scan(self, dets: Sequence[Detection | AnglesDetection]) -> list[TrackEstimate]:
-        """Take the reports of one scan (one site, one time); the estimates it made."""
+    def scan(self, dets: Sequence[Detection | AnglesDetection], dwell: Dwell | None = None) -> list[TrackEstimate]:
+        """Take the reports of one scan (one site, one time) and its dwell header, if the
+        radar sent one (a header alone: a dwell that gave no report); the estimates it made.
+        Without a header the scan is a search dwell of the reports' site and time."""
         if not dets:
+            if dwell is not None:
+                self._radar_scan([], dwell)
             return []
         if not all(isinstance(d, Detection) for d in dets):
             return [e for det in dets if isinstance(det, AnglesDetection) and (e := self._angles(det)) is not None]
-        return self._radar_scan([d for d in dets if isinstance(d, Detection)])
+        radar = [d for d in dets if isinstance(d, Detection)]
+        return self._radar_scan(radar, dwell or Dwell(radar[0].t_s, radar[0].site))
 
-    def _radar_scan(self, dets: Sequence[Detection]) -> list[TrackEstimate]:
+    def _radar_scan(self, dets: Sequence[Detection], dwell: Dwell) -> list[TrackEstimate]:
         """A radar's scan (see :meth:`scan`)."""
-        t_s, name = dets[0].t_s, dets[0].site
+        t_s, name = dwell.t_s, dwell.site
         if any(d.t_s != t_s or d.site != name for d in dets):
             raise ValueError("a scan's reports share one time and one site")
         if t_s < self._t_s:
@@ -115,24 +154,26 @@ class Tracker:
             raise KeyError(f"detection from unknown site {name!r}")
         self._t_s = t_s
         site = self.sites[name]
+        self._remember(dwell)
         self._expire(t_s)
         live = [tr for tr in self.tracks if tr.alive]
         fixes = [self._fix(d, site) for d in dets]
         near = self._near(live, fixes, t_s)
         spans = {tr.id: tr.predict_to(t_s) for tr, cand in zip(live, near) if cand}
-        hyp, nis, innovations = self._hypotheses(live, near, dets, site)
+        views = [self._view(site, tr, t_s, dwell.tracking) for tr in live]
+        hyp, nis, innovations = self._hypotheses(live, near, dets, site, [v.pd for v in views])
         weights = ASSOCIATORS[self.config.association](hyp)
         taken: set[int] = set()
         estimates = []
         for i, tr in enumerate(live):
             if not near[i]:
-                if self._sees(site, tr, t_s):
-                    self._chance(tr, False, t_s)
+                if views[i].seen:
+                    self._chance(tr, False, t_s, site, views[i])
                 continue
             est = self._update(tr, i, weights, nis, near[i], dets, site, spans[tr.id], taken, hyp, innovations)
             if est is not None:
                 estimates.append(est)
-            self._chance(tr, est is not None, t_s)
+            self._chance(tr, est is not None, t_s, site, views[i])
         for j, fix in enumerate(fixes):
             if j not in taken:
                 self.unused.append(fix.det)
@@ -197,8 +238,9 @@ class Tracker:
         return out
 
     def _hypotheses(self, live: Sequence[Track], near: Sequence[Sequence[int]], dets: Sequence[Detection],
-                    site: Site) -> tuple[Hypotheses, FloatArray, dict[tuple[int, int], AnyInnovation]]:
-        """Every candidate pair's log likelihood ratio (``-inf`` outside the gate), NIS and innovation."""
+                    site: Site, pds: Sequence[float]) -> tuple[Hypotheses, FloatArray, dict[tuple[int, int], AnyInnovation]]:
+        """Every candidate pair's log likelihood ratio (``-inf`` outside the gate), NIS and
+        innovation; ``pds`` each track's detection probability in this dwell."""
         cfg = self.config
         ratio = np.full((len(live), len(dets)), -np.inf)
         nis = np.full((len(live), len(dets)), np.inf)
@@ -209,8 +251,20 @@ class Tracker:
                 nis[i, j] = inn.nis
                 if inn.nis <= gate_threshold(cfg.gate_probability, int(inn.y.size)):
                     logdet = float(np.linalg.slogdet(2.0 * np.pi * np.asarray(inn.s))[1])
-                    ratio[i, j] = log_likelihood_ratio(inn.nis, logdet, cfg.pd, cfg.clutter_density)
-        return Hypotheses(log_ratio=ratio, log_miss=math.log1p(-cfg.pd)), nis, innovations
+                    ratio[i, j] = log_likelihood_ratio(inn.nis, logdet, pds[i], self._clutter(site, int(inn.y.size)))
+        return Hypotheses(log_ratio=ratio, log_miss=np.log1p(-np.asarray(pds, dtype=float))), nis, innovations
+
+    def _clutter(self, site: Site, dof: int) -> float:
+        """False reports per unit of measurement space at ``site`` (see the module notes):
+        per metre of range and radian^2 of angles, and per m/s of range rate for a
+        report of ``dof`` = 4 (false alarms' range rates spread over
+        +-:data:`~sprn.radar.scan.FALSE_ALARM_RANGE_RATE_MPS`)."""
+        rt = site.radar
+        if rt is None:
+            density = self.config.clutter_density
+        else:
+            density = rt.pfa / (range_resolution_m(site) * rt.beamwidth_az_rad * rt.beamwidth_el_rad)
+        return density / (2.0 * FALSE_ALARM_RANGE_RATE_MPS) if dof == 4 else density
 
     def _update(self, tr: Track, i: int, weights: FloatArray, nis: FloatArray, near: Sequence[int],
                 dets: Sequence[Detection], site: Site, dt_s: float, taken: set[int],
@@ -222,7 +276,8 @@ class Tracker:
             est = tr.update_mixture([dets[j] for j in js], [float(weights[i, j]) for j in js],
                                     float(weights[i, -1]), site)
             if est is not None:
-                tr.score += float(np.dot(weights[i, js], hyp.log_ratio[i, js])) + float(weights[i, -1]) * hyp.log_miss
+                tr.score += float(np.dot(weights[i, js], hyp.log_ratio[i, js])) + float(weights[i, -1]) * hyp.miss(i)
+                tr.detect.report(site.band, dets[max(js, key=lambda k: float(weights[i, k]))].rcs_dbsm)
             return est
         assigned = [j for j in near if weights[i, j] > 0.5]
         if assigned:
@@ -236,33 +291,45 @@ class Tracker:
         if est is not None:
             taken.add(j)
             tr.score += float(hyp.log_ratio[i, j]) if np.isfinite(hyp.log_ratio[i, j]) else 0.0
+            tr.detect.report(site.band, dets[j].rcs_dbsm)
         return est
 
-    def _sees(self, site: Site, tr: Track, t_s: float) -> bool:
-        """Whether the scan's site could have seen the track (range, elevation and sector)."""
-        x, _ = tr.filter.peek(t_s - tr.t_s)
-        z = measure(site, np.asarray(x)[:6])
+    def _view(self, site: Site, tr: Track, t_s: float, tracking: bool) -> View:
+        """How the scan's site sees the track: whether it could (range, elevation and
+        sector), with what detection probability, and the SNR a 1 m^2 target would have
+        there (None for a site without a radar model)."""
+        x = _coasted(np.asarray(tr.filter.x)[:6], t_s - tr.t_s)
+        z = measure(site, x)
         rng, az, el = float(z[0]), float(z[1]), float(z[2])
         half = 0.5 * site.sector_width_rad
         off = (az - site.boresight_az_rad + math.pi) % (2.0 * math.pi) - math.pi
-        return (site.min_range_m <= rng <= site.max_range_m and site.min_el_rad <= el <= site.max_el_rad
+        seen = (site.min_range_m <= rng <= site.max_range_m and site.min_el_rad <= el <= site.max_el_rad
                 and abs(off) <= half)
+        rt = site.radar
+        if rt is None or not seen:
+            return View(seen=seen, pd=self.config.pd, snr_per_m2=None)
+        per_m2 = float(radar_snr(rt, rng, 1.0, tracking=tracking, cos_scan=scan_cosine(site, x[:3])))
+        return View(seen=True, pd=tr.detect.pd(site.band, per_m2, rt.pfa), snr_per_m2=per_m2)
 
-    def _chance(self, tr: Track, hit: bool, t_s: float) -> None:
+    def _chance(self, tr: Track, hit: bool, t_s: float, site: Site, view: View) -> None:
         """Record a chance the track had; confirm or drop it (see the module notes)."""
+        cfg = self.config
         tr.hits.append(hit)
         if not hit:
             tr.misses += 1
-            tr.score += math.log1p(-self.config.pd)
+            tr.score += math.log1p(-view.pd)
+            tr.miss_log += math.log1p(-view.pd)
+            if view.snr_per_m2 is not None and site.radar is not None:
+                tr.detect.miss(site.band, view.snr_per_m2, site.radar.pfa)
         else:
-            tr.misses = 0
+            tr.misses, tr.miss_log = 0, 0.0
         recent = tr.hits[-self.confirm_n:]
         if tr.status == "tentative":
-            if sum(recent) >= self.confirm_m:
+            if (sum(recent) >= self.confirm_m and tr.score > 0.0) or tr.score >= -math.log(cfg.false_confirm_probability):
                 tr.status, tr.t_confirmed_s = "confirmed", t_s
-            elif len(tr.hits) >= self.confirm_n:
+            elif tr.score < math.log(cfg.true_drop_probability):
                 self._drop(tr, t_s)
-        elif tr.misses >= self.config.delete_after_misses:
+        elif tr.miss_log < cfg.delete_after_misses * math.log1p(-cfg.pd) + _TIE:
             self._drop(tr, t_s)
 
     def _expire(self, t_s: float) -> None:
@@ -297,10 +364,47 @@ class Tracker:
             return None
         parent = self._parent(x, t_s)
         tr = Track.start(len(self.tracks) + 1, cfg, inits, fixes, parent)
+        self._learn_from_chain(tr, fixes)
+        scans, t0 = {(d.t_s, d.site) for d in fixes}, min(d.t_s for d in fixes)
+        for other in self.tracks:
+            if other.alive and any((r.t_s, r.site) in scans for r in _since(other.reports, t0)):
+                self._resolved.add((other.id, tr.id))
         self.tracks.append(tr)
         used = {id(f) for f in fixes}
         self.unused = [d for d in self.unused if id(d) not in used]
         return tr
+
+    def _remember(self, dwell: Dwell) -> None:
+        """Keep the site's dwell headers of the last ``init_max_gap_s`` * ``init_min_fixes``
+        (what a chain of fixes can span)."""
+        kept = self._dwells.setdefault(dwell.site, [])
+        kept.append(dwell)
+        horizon = dwell.t_s - self.config.init_max_gap_s * self.config.init_min_fixes
+        if kept[0].t_s < horizon:
+            self._dwells[dwell.site] = [d for d in kept if d.t_s >= horizon]
+
+    def _learn_from_chain(self, tr: Track, fixes: Sequence[Detection]) -> None:
+        """Teach a new track's detectability what its chain shows: each fix's RCS, and each
+        dwell of a fix's site between that site's first and last fix that gave no fix of
+        the chain (a miss, at the geometry of the nearest fix). Without the misses, a
+        track would start from the hits alone and overrate its detection probability."""
+        by_site: dict[str, list[Detection]] = {}
+        for det in fixes:
+            tr.detect.report(self.sites[det.site].band, det.rcs_dbsm)
+            by_site.setdefault(det.site, []).append(det)
+        for name, own in by_site.items():
+            site, rt = self.sites[name], self.sites[name].radar
+            if rt is None or len(own) < 2:
+                continue
+            seen = {d.t_s for d in own}
+            t0, t1 = min(seen), max(seen)
+            for dwell in self._dwells.get(name, []):
+                if t0 < dwell.t_s < t1 and dwell.t_s not in seen:
+                    near = min(own, key=lambda d: abs(d.t_s - dwell.t_s))
+                    r = position_from_measurement(site, near.z)
+                    per_m2 = float(radar_snr(rt, float(near.z[0]), 1.0, tracking=dwell.tracking,
+                                             cos_scan=scan_cosine(site, r)))
+                    tr.detect.miss(site.band, per_m2, rt.pfa)
 
     def _parent(self, x: FloatArray, t_s: float) -> int | None:
         """The confirmed track a new one was born beside, if any (a separation)."""
@@ -328,6 +432,8 @@ class Tracker:
             xa, pa = a.predicted(t_s)
             for b in live[a_i + 1:]:
                 if a.t_used_s == t_s and b.t_used_s == t_s:
+                    self._resolved.add((a.id, b.id))
+                if (a.id, b.id) in self._resolved:
                     continue
                 xb, pb = b.predicted(t_s)
                 d = xa - xb
@@ -401,5 +507,44 @@ class Tracker:
         return tr.predicted(t_s)
 
 
+CHAIN_GAP_PROBABILITY = 1e-3
+"""A chain links fixes of a site whose detection probability is known (no radar model: the
+configured ``pd``) no farther apart than the gap such a target leaves with this probability."""
+
+
+def chain_gap_s(site: Site, config: TrackerConfig) -> float:
+    """The longest gap between a chain's fixes from ``site``: ``init_max_gap_s``, or for a
+    site without a radar model (whose targets are seen with the configured ``pd``) the
+    revisits in which such a target is missed in a row with probability
+    :data:`CHAIN_GAP_PROBABILITY`, plus one (3 revisits at ``pd = 0.9``, plus one). Long
+    gaps let false alarms line up: in 180 s an object may go 1,400 km."""
+    if site.radar is not None:
+        return config.init_max_gap_s
+    misses = math.ceil(math.log(CHAIN_GAP_PROBABILITY) / math.log1p(-config.pd))
+    return min(config.init_max_gap_s, (misses + 1) * site.revisit_s)
+
+
+def _coasted(x: FloatArray, dt_s: float) -> FloatArray:
+    """``[r, v]`` carried ``dt_s`` ahead under central gravity only (second order): what a
+    dwell's coverage and radar equation need of a track's position (a few km off after a
+    100 s coast, against ranges of thousands; no filter is propagated for it)."""
+    if dt_s == 0.0:
+        return x
+    r, v = x[:3], x[3:]
+    g = -GM_M3_S2 * r / float(np.linalg.norm(r)) ** 3
+    return np.concatenate([r + v * dt_s + 0.5 * g * dt_s**2, v + g * dt_s])
+
+
+def _since(reports: Sequence[Detection], t0_s: float) -> list[Detection]:
+    """The latest of ``reports`` (in time order) from ``t0_s`` on."""
+    out = []
+    for r in reversed(reports):
+        if r.t_s < t0_s:
+            break
+        out.append(r)
+    return out
+
+
+_TIE = 1e-9  # delete_after_misses misses at the configured pd reach the limit exactly
 _GRAVITY_MPS2 = 9.9  # the most gravity adds to a straight line, at the surface
 _BELOW_GROUND_M = 6.35e6  # m from the centre: under any point of the WGS84 surface by 7 km

@@ -65,7 +65,10 @@ class SceneConfig:
 
     ``stages``: spent stages are flown (and the radars see them); ``debris``: pieces
     released at separation per missile; ``debris_spread_mps``: their velocity spread (see
-    :data:`DEBRIS_SPREAD_MPS`); ``false_alarms``: radar dwells produce false alarms;
+    :data:`DEBRIS_SPREAD_MPS`); ``false_alarms``: radar dwells produce false alarms, and
+    search detections are confirmed by a second dwell before they are reported
+    (``confirm``, on by default: :mod:`sprn.radar.scan`; off, every threshold crossing
+    reaches the command centre);
     ``aspect``: radar cross sections depend on the aspect angle (else each model's
     aspect-averaged mean, as before scenes existed). The defaults keep a run what it was
     with a single reentry vehicle.
@@ -75,6 +78,7 @@ class SceneConfig:
     debris: int = 0
     debris_spread_mps: float = DEBRIS_SPREAD_MPS
     false_alarms: bool = False
+    confirm: bool = True
     aspect: bool = False
 
 

@@ -142,3 +142,86 @@ if __name__ == "__main__":
     if len(sys.argv) != 3:
         raise SystemExit("usage: python tests/independent/scoring.py TRACK_CSV CASE_DIR")
     print(score(sys.argv[1], sys.argv[2]).table())
+
+
+@dataclass(frozen=True)
+class ObjectScore:
+    """How a scene's object was followed: ``tracks`` (the ids of the tracks nearest to it),
+    ``followed`` (the share of the span scored during which one of them was within the
+    cut-off), ``mean_nees`` and ``pos_rmse_m`` of those tracks' states against it."""
+
+    object: str
+    tracks: tuple
+    followed: float
+    mean_nees: float
+    pos_rmse_m: float
+
+
+@dataclass(frozen=True)
+class SceneScore:
+    objects: dict
+    false_tracks: tuple
+    n_tracks: int
+
+    def table(self) -> str:
+        lines = [f"{'object':<10} {'tracks':<16} {'followed':>9} {'mean NEES':>10} {'pos RMSE m':>11}"]
+        for o in self.objects.values():
+            lines.append(f"{o.object:<10} {','.join(o.tracks):<16} {o.followed:>9.3f} {o.mean_nees:>10.3g} "
+                         f"{o.pos_rmse_m:>11.1f}")
+        lines.append(f"tracks: {self.n_tracks}; following no object: {len(self.false_tracks)}")
+        return "\n".join(lines)
+
+
+def score_scene(track_csv, case_dir, t_from_s, cutoff_m=20e3, step_s=2.0, near_s=10.0,
+                nees_span_s=(-np.inf, np.inf)) -> SceneScore:
+    """Score a multi-track file against a scene case (``meta.json`` ``objects``, one truth
+    file each). Each track follows the object its states are nearest to (median distance
+    while the object exists); a track whose median distance to every object exceeds
+    ``cutoff_m`` follows none (a false track). An object is followed at a time of the grid
+    (every ``step_s`` from ``t_from_s`` to its impact or the end of the measurements) if a
+    track of it has a state within ``near_s`` of that time and ``cutoff_m`` of the object.
+    NEES and RMSE are over the states of the object's tracks inside ``nees_span_s``."""
+    import json
+
+    case_dir = Path(case_dir)
+    meta = json.loads((case_dir / "meta.json").read_text())
+    ids, t, x, p = read_track(track_csv)
+    ids = np.array(ids if ids is not None else ["1"] * len(t))
+    truths = {o["id"]: read_truth(case_dir / o["truth"])[:2] for o in meta["objects"]}
+    owner, false = {}, []
+    for tid in dict.fromkeys(ids):
+        sel = ids == tid
+        best, best_d = None, np.inf
+        for name, (tt, xt) in truths.items():
+            inside = (t[sel] >= tt[0]) & (t[sel] <= tt[-1])
+            if not inside.any():
+                continue
+            d = np.median(np.linalg.norm(x[sel][inside, :3] - truth_at(tt, xt, t[sel][inside])[:, :3], axis=1))
+            if d < best_d:
+                best, best_d = name, d
+        if best is None or best_d > cutoff_m:
+            false.append(tid)
+        else:
+            owner[tid] = best
+    objects = {}
+    for name, (tt, xt) in truths.items():
+        mine = [tid for tid, o in owner.items() if o == name]
+        sel = np.isin(ids, mine) & (t >= tt[0]) & (t <= tt[-1])
+        e = x[sel] - truth_at(tt, xt, t[sel]) if sel.any() else np.zeros((0, 6))
+        near = np.linalg.norm(e[:, :3], axis=1) <= cutoff_m
+        span = (t[sel] >= nees_span_s[0]) & (t[sel] <= nees_span_s[1])
+        e_span, p_span = e[span], p[sel][span]
+        nees = np.einsum("ni,ni->n", e_span, np.linalg.solve(p_span, e_span[..., None])[..., 0]) if span.any() else np.zeros(0)
+        grid = np.arange(max(t_from_s, tt[0]), min(tt[-1], float(meta["measurement_end_s"])), step_s)
+        ts = t[sel][near]
+        k = np.clip(np.searchsorted(ts, grid), 1, max(len(ts) - 1, 1)) if ts.size else None
+        if ts.size:
+            gap = np.minimum(np.abs(ts[k - 1] - grid), np.abs(ts[np.minimum(k, len(ts) - 1)] - grid))
+            followed = float(np.mean(gap <= near_s)) if grid.size else float("nan")
+        else:
+            followed = 0.0
+        objects[name] = ObjectScore(object=name, tracks=tuple(mine), followed=followed,
+                                    mean_nees=float(nees.mean()) if nees.size else float("nan"),
+                                    pos_rmse_m=float(np.sqrt(np.mean(np.sum(e_span[:, :3] ** 2, axis=1)))) if span.any()
+                                    else float("nan"))
+    return SceneScore(objects=objects, false_tracks=tuple(false), n_tracks=len(dict.fromkeys(ids)))
