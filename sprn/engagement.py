@@ -21,7 +21,7 @@ from sprn.scenario import Scenario, missile_error
 from sprn.scenescore import SceneScore, score_scene
 from sprn.tracking.consistency import nees
 from sprn.tracking.models import BallisticModel
-from sprn.tracking.track import Track
+from sprn.tracking.track import Track, TrackEstimate
 from sprn.trajectory import Trajectory, fly
 from sprn.trajectory.scene import Scene, fly_scene
 
@@ -76,6 +76,12 @@ class RunResult:
     launch_error_km: float | None = None
     scene: Scene | None = None
 
+    @property
+    def rv_history(self) -> list[TrackEstimate]:
+        """The estimates of the tracks that followed the reentry vehicle, in time order (what
+        :attr:`score` scores; for one object, every estimate)."""
+        return rv_history(self.output)
+
     def assessment_at(self, after_first_detection_s: float) -> tuple[sim.Assessment, float] | None:
         """The assessment made ``after_first_detection_s`` after the first detection, and its
         prediction's error (km); None if none was made then."""
@@ -104,9 +110,14 @@ def rv_tracks(output: sim.SimOutput, rv_id: str = sim.RV_ID) -> list[Track]:
     return out
 
 
+def rv_history(output: sim.SimOutput) -> list[TrackEstimate]:
+    """The estimates of the reentry vehicle's tracks (:func:`rv_tracks`) in time order."""
+    return sorted((e for tr in rv_tracks(output) for e in tr.history), key=lambda e: e.t_s)
+
+
 def score_track(truth: Trajectory, output: sim.SimOutput) -> TrackScore:
     """Errors, NEES and NIS of every update of the reentry vehicle's tracks against its truth."""
-    hist = sorted((e for tr in rv_tracks(output) for e in tr.history), key=lambda e: e.t_s)
+    hist = rv_history(output)
     if not hist:
         empty = np.zeros((0, 6))
         return TrackScore(t_s=np.zeros(0), error=empty, nees=np.zeros(0), nis=np.zeros(0), dof=np.zeros(0, dtype=int))

@@ -209,7 +209,7 @@ def czml_document(result: RunResult) -> Document:
         packets.append(_moving_packet(result, "truth/booster", f"{truth.missile.name} spent booster (truth)",
                                       booster.t_s, booster.x[:, :3], BOOSTER_COLOUR, "spent booster after separation"))
     packets += _site_packets(result)
-    hist = result.output.tracker.history
+    hist = result.rv_history
     if len(hist) >= 2:
         t = np.array([e.t_s for e in hist])
         x = np.array([e.x for e in hist])

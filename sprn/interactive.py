@@ -127,7 +127,7 @@ def _line3d(xyz: FloatArray | tuple[FloatArray, FloatArray, FloatArray], name: s
 
 def _known_at(result: RunResult, t_s: float) -> dict[str, Any]:
     """What the command centre knew at ``t_s``: track so far, latest assessment, launch estimate, warning."""
-    hist = [e for e in result.output.tracker.history if e.t_s <= t_s + 1e-9]
+    hist = [e for e in result.rv_history if e.t_s <= t_s + 1e-9]
     latest = [a for a in result.output.assessments if a.prediction.t_s <= t_s + 1e-9]
     warn = result.output.first_event_s("warning")
     est = result.launch

@@ -19,6 +19,7 @@ from sprn.plot.common import DPI, png_bytes
 from sprn.plot.coverage import coverage_map, coverage_png
 from sprn.plot.flight import altitude_profile, site_timeline, visibility_intervals
 from sprn.plot.maps import coverage_wedge, ellipse_lonlat, engagement_map
+from sprn.plot.scene import scene_timeline
 from sprn.plot.track import impact_errors, nees_plot, ric_errors, track_errors
 from sprn.report import write_atomic
 
@@ -29,6 +30,7 @@ FIGURES: dict[str, Callable[[RunResult], Figure]] = {
     "errors.png": track_errors,
     "nees.png": nees_plot,
     "impact.png": impact_errors,
+    "scene.png": scene_timeline,
 }
 """File name to figure function, in the order of :func:`plot_files`."""
 
@@ -64,6 +66,7 @@ __all__ = [
     "nees_plot",
     "plot_files",
     "ric_errors",
+    "scene_timeline",
     "site_timeline",
     "track_errors",
     "visibility_intervals",

@@ -43,7 +43,7 @@ def ric_errors(result: RunResult) -> tuple[FloatArray, FloatArray, FloatArray, F
     (m) then velocity (m/s) components, sigmas from the track covariance rotated into the
     same frame (``R P R'`` per block).
     """
-    hist = result.output.tracker.history
+    hist = result.rv_history
     t = np.array([e.t_s for e in hist])
     p = np.array([e.p for e in hist]).reshape(-1, 6, 6)
     rot = ric_rotation(result.truth.state(t).reshape(-1, 6))
@@ -75,7 +75,7 @@ def track_errors(result: RunResult, pcrlb: Pcrlb | None = None) -> Figure:
     """
     fig = new_figure(12.0, 6.5, layout=None)
     set_margins(fig, 0.75, 0.15, 0.55, 0.6, wspace=0.27, hspace=0.08)
-    if not result.output.tracker.history:
+    if not result.rv_history:
         return no_data(fig, "no track: the network never initiated one")
     t, err, sig, _ = ric_errors(result)
     bound = _pcrlb_sigma(result, pcrlb) if pcrlb is not None else None
@@ -145,7 +145,7 @@ def nees_plot(result: RunResult) -> Figure:
     top, bottom = fig.subplots(2, 1, sharex=True)
     frac = _band_plot(top, score.t_s, score.nees, np.full(len(score.t_s), 6), "NEES")
     top.set_ylabel("NEES  e' P⁻¹ e")
-    hist = result.output.tracker.history
+    hist = result.rv_history
     nis = np.array([e.nis for e in hist])
     ok = np.isfinite(nis)
     dofs = np.array([e.dof for e in hist])
