@@ -23,6 +23,7 @@ the same single-look case; fluctuation between dwells is what the Swerling case 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -231,13 +232,19 @@ def face_normals_enu(site: Site, tilt_rad: float) -> FloatArray:
     The sector is shared equally among ``site.faces`` faces, each pointing at the centre
     of its share and tilted back by ``tilt_rad``.
     """
-    share = site.sector_width_rad / site.faces
-    offsets = (np.arange(site.faces) - 0.5 * (site.faces - 1)) * share
-    az = site.boresight_az_rad + offsets
-    return np.stack(
+    return _face_normals(site.boresight_az_rad, site.sector_width_rad, site.faces, tilt_rad)
+
+
+@functools.lru_cache(maxsize=256)
+def _face_normals(boresight_az_rad: float, sector_width_rad: float, faces: int, tilt_rad: float) -> FloatArray:
+    """:func:`face_normals_enu` of a geometry (cached: scan cosines are asked for at every dwell)."""
+    share = sector_width_rad / faces
+    offsets = (np.arange(faces) - 0.5 * (faces - 1)) * share
+    az = boresight_az_rad + offsets
+    return _readonly(np.stack(
         [np.sin(az) * math.cos(tilt_rad), np.cos(az) * math.cos(tilt_rad), np.full_like(az, math.sin(tilt_rad))],
         axis=-1,
-    )
+    ))
 
 
 def scan_cosine(site: Site, r_ecef_m: ArrayLike, tilt_rad: float | None = None) -> FloatArray:

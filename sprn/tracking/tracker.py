@@ -380,7 +380,7 @@ class Tracker:
         kept = self._dwells.setdefault(dwell.site, [])
         kept.append(dwell)
         horizon = dwell.t_s - self.config.init_max_gap_s * self.config.init_min_fixes
-        if kept[0].t_s < horizon:
+        if kept[0].t_s < horizon and len(kept) > 64:  # trimmed in batches, not at every dwell
             self._dwells[dwell.site] = [d for d in kept if d.t_s >= horizon]
 
     def _learn_from_chain(self, tr: Track, fixes: Sequence[Detection]) -> None:
