@@ -44,7 +44,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from sprn import geo
+from sprn import dynamics, geo
 from sprn.impact import ImpactPrediction, predict_impact, territory_probabilities
 from sprn.radar.coverage import visible
 from sprn.radar.detection import dwell_geometry, radar_snr, scan_cosine
@@ -72,6 +72,10 @@ from sprn.trajectory.flight import Trajectory
 from sprn.trajectory.scene import Scene, SceneConfig
 
 FloatArray = NDArray[np.float64]
+THREAT_CLASS_PROBABILITY = 0.05
+"""A confirmed track at least this likely a reentry vehicle is assessed as a threat: a
+defender does not dismiss a possible warhead because another class is likelier (a reentry
+vehicle seen nose-on at UHF looks like debris by its RCS)."""
 RV_ID = "M1-RV"
 """The truth label of the first missile's reentry vehicle."""
 CLASS_RCS = {"reentry-vehicle": "reentry-vehicle", "stage": "spent-stage", "debris": "debris"}
@@ -502,15 +506,17 @@ class _Network:
                 self._assess()
 
     def threat_tracks(self) -> list[Track]:
-        """The tracks to assess: live confirmed tracks that are most likely a reentry vehicle
-        (a missile in boost included), the one with most reports first; with none confirmed
-        yet, the live track with the most reports."""
+        """The tracks to assess: live confirmed tracks that may be a reentry vehicle (its
+        probability at least :data:`THREAT_CLASS_PROBABILITY`; a missile in boost included),
+        the one with most reports first; with none confirmed yet, the live track with the
+        most reports."""
         live = [tr for tr in self.tracker.tracks if tr.alive]
         confirmed = [tr for tr in live if tr.status == "confirmed"]
         for tr in confirmed:
             self.classes[tr.id] = class_probabilities(tr, self.bands, self.signatures)
             self.class_history.append((float(self.env.now), tr.id, most_likely(self.classes[tr.id])))
-        threats = [tr for tr in confirmed if most_likely(self.classes[tr.id]) == "reentry-vehicle" or in_boost(tr)]
+        threats = [tr for tr in confirmed
+                   if self.classes[tr.id]["reentry-vehicle"] >= THREAT_CLASS_PROBABILITY or in_boost(tr)]
         if not confirmed and live:
             threats = [max(live, key=lambda tr: len(tr.reports))]
         return sorted(threats, key=lambda tr: -len(tr.reports))
@@ -532,8 +538,13 @@ class _Network:
                            dist_to_territory_km=round(a.dist_to_territory_km, 1))
 
     def _assess_track(self, tr: Track) -> Assessment | None:
+        """Predict the track's impact and weigh the threat; None for a track whose object
+        has come down by now (its prediction is under the ground: nothing left to warn
+        of, and a coasting track's covariance there means nothing)."""
         cfg, now = self.config, float(self.env.now)
         x, p = tr.predicted(now)
+        if float(dynamics.altitude_m(np.asarray(x[:3]))) <= 0.0:
+            return None
         try:
             pred = predict_impact(x, p, now, cfg.inv_beta_m2_kg, cfg.sigma_inv_beta_m2_kg)
         except ValueError:

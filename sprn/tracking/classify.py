@@ -5,12 +5,27 @@ counted here, since it carries it), ``stage`` (a spent stage), ``debris`` and ``
 (a track of false alarms). A naive-Bayes combination of what a command centre observes,
 each piece of evidence independent given the class:
 
-* **Radar cross-section.** Each report's estimated RCS (``Detection.rcs_dbsm``) after
-  the track's boost, against each class's signature in the report's band
-  (:class:`Signature`: the mean of ``10 log10`` of a Swerling-fluctuating RCS is below
-  the log of its mean, by 2.51 dB for Swerling 1 and 1.18 dB for Swerling 3; spread
-  :data:`RCS_SPREAD_DB`). A false alarm's "RCS" is whatever the threshold crossing
-  implies: uniform over :data:`FALSE_RCS_SPAN_DB`.
+* **Radar cross-section.** The reports' estimated RCS (``Detection.rcs_dbsm``, in dB)
+  after the track's boost, per band, against each class's signature there
+  (:class:`Signature`). Two things are told apart, and reports are not taken as
+  independent draws about the class's mean (hundreds of them would make any small
+  offset certain):
+
+  - **the level**: the mean of the track's reports against the class's mean (the mean
+    of ``10 log10`` of a Swerling-fluctuating RCS is below the log of its mean, by 2.51 dB
+    for Swerling 1 and 1.18 dB for Swerling 3), with the spread of that mean, the
+    fluctuation's over the number of reports plus :data:`ASPECT_SPREAD_DB` (the level a
+    track is seen at departs from its class's all-aspect mean by its aspect, common to
+    all its reports: a reentry vehicle seen nose-on at UHF returns 0.01 m^2, a tenth of
+    its average);
+  - **the fluctuation**: successive reports' differences against the class's
+    Swerling case (:data:`SWERLING_SPREAD_DB`, with :data:`ESTIMATE_SPREAD_DB` of the
+    radar's own estimation error): a tumbling stage or fragment (Swerling 1, 5.6 dB)
+    flickers more than a stable reentry vehicle (Swerling 3, 3.5 dB); differences of
+    successive reports are free of the slow drift of the aspect.
+
+  A false alarm's "RCS" is whatever the threshold crossing implies: its level uniform over
+  :data:`FALSE_RCS_SPAN_DB`, its fluctuation Swerling 1's.
 * **Ballistic coefficient.** Once the filter has learnt ``1/beta`` from drag (its
   standard deviation below half the prior's), the estimate against each class's
   log-normal population (:data:`INV_BETA_POPULATIONS`).
@@ -33,16 +48,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sprn.tracking.config import MODELS, RV_INV_BETA_M2_KG, RV_SIGMA_INV_BETA_M2_KG
 from sprn.tracking.track import Track
 
 CLASSES = ("reentry-vehicle", "stage", "debris", "false")
 PRIOR = {c: 1.0 / len(CLASSES) for c in CLASSES}
-RCS_SPREAD_DB = 6.0
-"""Spread of one report's RCS about its class's mean in dB: Swerling 1 alone gives 5.6 dB
-(the standard deviation of 10 log10 of an exponential variable), Swerling 3 3.5 dB; the
-rest is aspect and the radar's own estimation error."""
+ASPECT_SPREAD_DB = 6.0
+"""How far the level of a track's reports may sit from its class's all-aspect mean (dB, one
+sigma): a reentry vehicle's aspect tables span 10-20 dB (standard deviations 3.5 dB at VHF
+and 6 dB at UHF, ``sprn/data/sites.toml``), and the catalogue's means are assumptions."""
+SWERLING_SPREAD_DB = {0: 0.0, 1: 5.57, 2: 5.57, 3: 3.49, 4: 3.49}
+"""Standard deviation of ``10 log10`` of a fluctuating RCS about its mean by Swerling case:
+``10 / ln 10 * sqrt(psi'(k))`` with k = 1 (cases 1, 2) or 2 (cases 3, 4)."""
+ESTIMATE_SPREAD_DB = 1.0
+"""The radar's own error in estimating a report's RCS from its SNR (dB; an assumption)."""
 FALSE_RCS_SPAN_DB = 60.0
 """A false alarm's implied RCS is spread over this span (-40 to +20 dBsm)."""
 SWERLING_LOG_BIAS_DB = {0: 0.0, 1: -2.51, 2: -2.51, 3: -1.18, 4: -1.18}
@@ -91,14 +112,16 @@ def class_probabilities(track: Track, bands: Mapping[str, str],
     """
     log_p = {c: math.log(PRIOR[c]) for c in CLASSES}
     boost_until = _boost_end(track)
+    by_band: dict[str, list[float]] = {}
     for det in track.reports:
         rcs_dbsm = getattr(det, "rcs_dbsm", math.nan)  # a satellite's bearing has none
-        if not math.isfinite(rcs_dbsm) or det.t_s <= boost_until:
-            continue
-        band = bands.get(det.site, "UHF")
+        if math.isfinite(rcs_dbsm) and det.t_s > boost_until:
+            by_band.setdefault(bands.get(det.site, "UHF"), []).append(rcs_dbsm)
+    for band, values in by_band.items():
+        r = np.asarray(values)
         for c, sig in signatures.items():
-            log_p[c] += _log_normal(rcs_dbsm, sig.mean_db(band), RCS_SPREAD_DB)
-        log_p["false"] += 0.5 * math.log(2.0 * math.pi) - math.log(FALSE_RCS_SPAN_DB)  # the same constant dropped
+            log_p[c] += _rcs_evidence(r, sig.mean_db(band), sig.swerling)
+        log_p["false"] += _rcs_evidence(r, None, 1)
     learnt = [e for e in track.history
               if math.isfinite(e.sigma_inv_beta_m2_kg) and e.inv_beta_m2_kg > 0.0
               and e.sigma_inv_beta_m2_kg < LEARNT_SHARE * track.config.sigma_inv_beta_m2_kg]
@@ -114,6 +137,21 @@ def class_probabilities(track: Track, bands: Mapping[str, str],
     w = {c: math.exp(v - top) for c, v in log_p.items()}
     total = sum(w.values())
     return {c: w[c] / total for c in CLASSES}
+
+
+def _rcs_evidence(r: NDArray[np.float64], mean_db: float | None, swerling: int) -> float:
+    """Log likelihood (less constants common to every class) of reports ``r`` (dB, in time
+    order) for a class of mean ``mean_db`` (None: a false alarm's level, uniform) and
+    Swerling case ``swerling``: their mean level, and their successive differences."""
+    s = math.hypot(SWERLING_SPREAD_DB.get(swerling, SWERLING_SPREAD_DB[1]), ESTIMATE_SPREAD_DB)
+    if mean_db is None:
+        out = 0.5 * math.log(2.0 * math.pi) - math.log(FALSE_RCS_SPAN_DB)
+    else:
+        out = _log_normal(float(np.mean(r)), mean_db, math.sqrt(s**2 / r.size + ASPECT_SPREAD_DB**2))
+    d = np.diff(r)
+    if d.size:
+        out += float(np.sum(-0.5 * (d / (math.sqrt(2.0) * s)) ** 2)) - d.size * math.log(math.sqrt(2.0) * s)
+    return out
 
 
 def _boost_end(track: Track) -> float:
