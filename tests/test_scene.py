@@ -222,6 +222,22 @@ def test_salvo_is_seen_object_by_object_with_false_alarms(salvo):
     assert len(out.detections) == len(out.detection_objects)
 
 
+def test_the_salvo_gives_four_reentry_vehicle_tracks(salvo):
+    """The whole chain on the salvo (8 objects, false alarms and confirmation dwells on):
+    each reentry vehicle is followed by a confirmed track that the centre classifies
+    ``reentry-vehicle`` (P above 0.5), at least 95 % pure (Sado's radar resolves the
+    missiles, launched seconds and kilometres apart, and each from its stage within a
+    minute: only the first reports are merged ones), and no confirmed track follows
+    nothing (a false track: Wald's bound, 1e-6 per tentative track)."""
+    scen, scene = salvo
+    res = engagement.run_scenario(scen, truth=scene)
+    sc = res.scene_score
+    rv_tracks = {f.object: f for f in sc.confirmed if f.cls == "reentry-vehicle" and f.probabilities[f.cls] > 0.5
+                 and f.object is not None and f.object.endswith("-RV") and f.purity >= 0.95}
+    assert set(rv_tracks) == {o.id for o in scene.reentry_vehicles()}, [(f.id, f.object, f.cls) for f in sc.confirmed]
+    assert sc.false_tracks == 0
+
+
 def test_false_alarms_arrive_at_every_search_frame_at_the_fence_rate(kusong):
     """With false alarms on, Mishelevka searches its fence every 10 s from the epoch, seen
     object or not: its false alarms number about (search frames) * pfa * (fence cells), a

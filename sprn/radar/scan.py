@@ -31,7 +31,8 @@ it (the truth label, kept apart from the :class:`Detection`, which carries none)
   object report is kept with the steady-target probability at the SNR it was seen
   with (the RCS does not decorrelate in milliseconds), and a false alarm only if noise
   crosses the threshold again in one of the :data:`CONFIRM_CELLS` range cells the
-  confirmation looks at (probability ``1 - (1 - pfa)^3``, about 3e-6 at ``pfa = 1e-6``).
+  confirmation looks at (probability ``1 - (1 - pfa)^3``, about 3e-6 at ``pfa = 1e-6``;
+  the survivors are drawn directly, a thinned Poisson number).
   Track dwells need no confirmation: they look where a track already is.
 
 Random numbers come from the generator passed in; with one object, no region and no
@@ -241,9 +242,11 @@ def scan(
             out.append(report)
     searched = [not tracking] * len(out)
     for region in regions:
-        alarms = false_alarms(site, t_s, region, rng, tracking=tracking)
+        thinned = confirm and region.search and site.radar is not None
+        kept = 1.0 - (1.0 - site.radar.pfa) ** CONFIRM_CELLS if thinned and site.radar is not None else 1.0
+        alarms = false_alarms(site, t_s, region, rng, tracking=tracking, kept=kept)
         out.extend(alarms)
-        searched.extend([region.search] * len(alarms))
+        searched.extend([False] * len(alarms))  # a search region's survivors are drawn confirmed
     if confirm and site.radar is not None:
         out = [rep for rep, s in zip(out, searched) if not s or float(rng.random()) < confirmation_probability(site, rep)]
     return out
@@ -284,8 +287,10 @@ def _merged(site: Site, t_s: float, states: FloatArray, mean_snr: FloatArray, sw
 
 
 def false_alarms(site: Site, t_s: float, region: Region, rng: np.random.Generator, *,
-                 tracking: bool = False) -> list[Report]:
-    """The false alarms of one dwell in ``region``: Poisson, mean ``pfa * region.cells``.
+                 tracking: bool = False, kept: float = 1.0) -> list[Report]:
+    """The false alarms of one dwell in ``region``: Poisson, mean ``pfa * region.cells``,
+    of which each is kept with probability ``kept`` (a thinned Poisson process is Poisson:
+    the survivors of a confirmation are drawn directly, mean ``kept * pfa * cells``).
 
     Each is uniform in the region's slant range, azimuth and elevation (range rate uniform
     in +-:data:`FALSE_ALARM_RANGE_RATE_MPS` when the site measures it), with the SNR of a
@@ -294,7 +299,7 @@ def false_alarms(site: Site, t_s: float, region: Region, rng: np.random.Generato
     rt = site.radar
     if rt is None or region.cells <= 0.0:
         return []
-    n = int(rng.poisson(rt.pfa * region.cells))
+    n = int(rng.poisson(kept * rt.pfa * region.cells))
     if n == 0:
         return []
     with_rr = site.sigma_range_rate_mps is not None

@@ -20,7 +20,7 @@ same kernels (:func:`sprn.kernels.angles_jacobian`, :func:`sprn.kernels.angles_m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,13 +56,13 @@ class Innovation:
     h: FloatArray | None = None
     pxz: FloatArray | None = None
     s_inv: FloatArray | None = None
+    nis: float = field(init=False, compare=False)
+    """Normalised innovation squared ``y' S^-1 y`` (computed once)."""
 
-    @property
-    def nis(self) -> float:
-        """Normalised innovation squared ``y' S^-1 y``."""
-        if self.s_inv is not None:
-            return float(self.y @ self.s_inv @ self.y)
-        return float(self.y @ np.linalg.solve(self.s, self.y))
+    def __post_init__(self) -> None:
+        y = self.y
+        nis = y @ self.s_inv @ y if self.s_inv is not None else y @ np.linalg.solve(self.s, y)
+        object.__setattr__(self, "nis", float(nis))
 
 
 def measure_with_jacobian(site: Site, x: FloatArray, with_rr: bool) -> tuple[FloatArray, FloatArray]:

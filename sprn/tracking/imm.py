@@ -32,7 +32,7 @@ Python IMM over :class:`~sprn.tracking.filters.UkfAdapter` modes it replaced.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -134,11 +134,12 @@ class ImmInnovation:
     s_modes: FloatArray
     pxz: FloatArray
     s_inv: FloatArray
+    nis: float = field(init=False, compare=False)
+    """Normalised innovation squared of the mixture (computed once: the gate, the
+    likelihood ratio and the update each ask for it)."""
 
-    @property
-    def nis(self) -> float:
-        """Normalised innovation squared of the mixture."""
-        return float(self.y @ np.linalg.solve(self.s, self.y))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nis", float(self.y @ np.linalg.solve(self.s, self.y)))
 
 
 class ImmAdapter(CombinedEstimate):

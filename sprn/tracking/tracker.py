@@ -40,13 +40,16 @@ inside Monte Carlo loops. It is built from small parts, each with one job:
   three misses. A confirmed track is dropped after a run of misses as unlikely for its
   ``pd`` as ``delete_after_misses`` misses at the configured ``pd``; any track after
   ``delete_after_s`` without a report (a ballistic track coasts well, so the limit is
-  long: the flagship's radar has gaps of up to 150 s).
+  long: the flagship's radar has gaps of up to 150 s), or once it has landed (carried
+  forward :data:`LANDED_DEPTH_M` under the ground).
 * **Merging**: two tracks that are one within their covariances for ``merge_scans``
   consecutive scans are one object followed twice, and the one with fewer reports is
-  dropped, unless a radar has ever resolved them: both took a report of one scan, or
-  one was started from reports of scans in which the other took one. (An object beside
-  a brighter one, such as a reentry vehicle beside its stage, is missed in most scans
-  in which its neighbour is seen; that is not a sign that the two are one.)
+  dropped, unless a radar has resolved them in ``merge_scans`` scans: both took a report
+  of the scan (or, for a track's initiating fixes, the other took one of their scans).
+  (An object beside a brighter one, such as a reentry vehicle beside its stage, is
+  missed in most scans in which its neighbour is seen; that is not a sign that the two
+  are one. One joint scan is no proof of two objects either: a duplicate track may take
+  a neighbour's report once.)
 
 For one target, :attr:`Tracker.history` and the other single-target views are the
 single track's, as before the manager existed.
@@ -61,6 +64,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from sprn.dynamics import altitude_m
 from sprn.geo import GM_M3_S2
 from sprn.radar.detection import radar_snr, scan_cosine
 from sprn.radar.measurement import Detection, Dwell, measure, position_from_measurement
@@ -88,6 +92,10 @@ sigmas of both (plus what the mismatch monitor's largest acceleration could add)
 even considered."""
 MERGE_PROBABILITY = 0.999
 """Two tracks whose state difference is inside this chi-square quantile (6 dof) are one."""
+LANDED_DEPTH_M = 20e3
+"""A track carried forward (under gravity alone) this far under the ground has landed: more
+than a reentry vehicle falls (3 km/s) in a few seconds past impact, so no track still
+being reported on is dropped for it."""
 PARENT_DISTANCE_M = 50e3
 """A track initiated within this distance of a confirmed track was born beside it (a separation)."""
 
@@ -119,7 +127,7 @@ class Tracker:
     _chains: Chains | None = None
     _t_s: float = float("-inf")
     _close: dict[tuple[int, int], int] = field(default_factory=dict)
-    _resolved: set[tuple[int, int]] = field(default_factory=set)
+    _joint: dict[tuple[int, int], int] = field(default_factory=dict)
     _dwells: dict[str, list[Dwell]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -157,6 +165,12 @@ class Tracker:
         self._remember(dwell)
         self._expire(t_s)
         live = [tr for tr in self.tracks if tr.alive]
+        if not dets:  # a dwell that saw nothing: a miss for each track it could have seen
+            for tr in live:
+                view = self._view(site, tr, t_s, dwell.tracking)
+                if view.seen:
+                    self._chance(tr, False, t_s, site, view)
+            return []
         fixes = [self._fix(d, site) for d in dets]
         near = self._near(live, fixes, t_s)
         spans = {tr.id: tr.predict_to(t_s) for tr, cand in zip(live, near) if cand}
@@ -333,11 +347,14 @@ class Tracker:
             self._drop(tr, t_s)
 
     def _expire(self, t_s: float) -> None:
-        """Drop tracks that have coasted too long."""
+        """Drop tracks that have coasted too long, or whose object has come down (the track
+        carried to ``t_s`` is :data:`LANDED_DEPTH_M` under the ground)."""
         for tr in self.tracks:
             if not tr.alive:
                 continue
             if t_s - tr.t_used_s > self.config.delete_after_s:
+                self._drop(tr, t_s)
+            elif t_s > tr.t_s and float(altitude_m(_coasted(np.asarray(tr.filter.x)[:6], t_s - tr.t_s)[:3])) < -LANDED_DEPTH_M:
                 self._drop(tr, t_s)
 
     def _drop(self, tr: Track, t_s: float) -> None:
@@ -367,8 +384,9 @@ class Tracker:
         self._learn_from_chain(tr, fixes)
         scans, t0 = {(d.t_s, d.site) for d in fixes}, min(d.t_s for d in fixes)
         for other in self.tracks:
-            if other.alive and any((r.t_s, r.site) in scans for r in _since(other.reports, t0)):
-                self._resolved.add((other.id, tr.id))
+            shared = sum((r.t_s, r.site) in scans for r in _since(other.reports, t0)) if other.alive else 0
+            if shared:
+                self._joint[other.id, tr.id] = shared
         self.tracks.append(tr)
         used = {id(f) for f in fixes}
         self.unused = [d for d in self.unused if id(d) not in used]
@@ -421,21 +439,22 @@ class Tracker:
     def _merge(self, t_s: float) -> None:
         """Merge tracks that follow one object (see the module notes).
 
-        Two tracks that each took a report of this scan are two objects however close
-        they are (the radar resolved them); two that are one within their covariances
-        while at most one of them took a report are counted towards a merge.
+        Two tracks that took reports of ``merge_scans`` scans together are two objects
+        however close they are (the radar resolved them); otherwise each scan in which they
+        are one within their covariances counts towards a merge.
         """
         live = [tr for tr in self.tracks if tr.alive and tr.t_s == t_s]
         gate = chi2_quantile(MERGE_PROBABILITY, 6)
         close = {}
+        predicted: dict[int, tuple[FloatArray, FloatArray]] = {}  # each track's prediction, made only for a pair that needs it
         for a_i, a in enumerate(live):
-            xa, pa = a.predicted(t_s)
             for b in live[a_i + 1:]:
                 if a.t_used_s == t_s and b.t_used_s == t_s:
-                    self._resolved.add((a.id, b.id))
-                if (a.id, b.id) in self._resolved:
-                    continue
-                xb, pb = b.predicted(t_s)
+                    self._joint[a.id, b.id] = self._joint.get((a.id, b.id), 0) + 1
+                if self._joint.get((a.id, b.id), 0) >= self.config.merge_scans:
+                    continue  # resolved
+                xa, pa = predicted[a.id] if a.id in predicted else predicted.setdefault(a.id, a.predicted(t_s))
+                xb, pb = predicted[b.id] if b.id in predicted else predicted.setdefault(b.id, b.predicted(t_s))
                 d = xa - xb
                 try:
                     d2 = float(d @ np.linalg.solve(pa + pb, d))
