@@ -58,6 +58,7 @@ single track's, as before the manager existed.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -96,6 +97,8 @@ LANDED_DEPTH_M = 20e3
 """A track carried forward (under gravity alone) this far under the ground has landed: more
 than a reentry vehicle falls (3 km/s) in a few seconds past impact, so no track still
 being reported on is dropped for it."""
+LANDED_AFTER_S = 5.0
+"""... looked for only in tracks without a report for this long (one just updated is in the air)."""
 PARENT_DISTANCE_M = 50e3
 """A track initiated within this distance of a confirmed track was born beside it (a separation)."""
 
@@ -128,7 +131,7 @@ class Tracker:
     _t_s: float = float("-inf")
     _close: dict[tuple[int, int], int] = field(default_factory=dict)
     _joint: dict[tuple[int, int], int] = field(default_factory=dict)
-    _dwells: dict[str, list[Dwell]] = field(default_factory=dict)
+    _dwells: dict[str, deque[Dwell]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         cfg = self.config
@@ -354,7 +357,8 @@ class Tracker:
                 continue
             if t_s - tr.t_used_s > self.config.delete_after_s:
                 self._drop(tr, t_s)
-            elif t_s > tr.t_s and float(altitude_m(_coasted(np.asarray(tr.filter.x)[:6], t_s - tr.t_s)[:3])) < -LANDED_DEPTH_M:
+            elif (t_s - tr.t_used_s > LANDED_AFTER_S
+                  and float(altitude_m(_coasted(np.asarray(tr.filter.x)[:6], t_s - tr.t_s)[:3])) < -LANDED_DEPTH_M):
                 self._drop(tr, t_s)
 
     def _drop(self, tr: Track, t_s: float) -> None:
@@ -395,11 +399,11 @@ class Tracker:
     def _remember(self, dwell: Dwell) -> None:
         """Keep the site's dwell headers of the last ``init_max_gap_s`` * ``init_min_fixes``
         (what a chain of fixes can span)."""
-        kept = self._dwells.setdefault(dwell.site, [])
+        kept = self._dwells.setdefault(dwell.site, deque())
         kept.append(dwell)
         horizon = dwell.t_s - self.config.init_max_gap_s * self.config.init_min_fixes
-        if kept[0].t_s < horizon and len(kept) > 64:  # trimmed in batches, not at every dwell
-            self._dwells[dwell.site] = [d for d in kept if d.t_s >= horizon]
+        while kept[0].t_s < horizon:
+            kept.popleft()
 
     def _learn_from_chain(self, tr: Track, fixes: Sequence[Detection]) -> None:
         """Teach a new track's detectability what its chain shows: each fix's RCS, and each
