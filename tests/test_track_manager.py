@@ -10,7 +10,6 @@ from scipy import stats
 
 from scenes import FA_BOX, SITE, SITES, Obj, fa_volume, scans, start
 from sprn.radar import measurement_jacobian
-from sprn.scenescore import gospa
 from sprn.tracking import EkfAdapter, Tracker, TrackerConfig
 from sprn.tracking.association import Hypotheses, gnn, jpda, log_likelihood_ratio
 from sprn.tracking.models import BallisticModel
@@ -141,14 +140,3 @@ def test_blend_is_the_moment_matched_mixture():
     np.testing.assert_allclose(out.x, np.arange(6.0) + 1.5)
     spread = 0.25 * 0.75 * 4.0  # w1 w2 (x1 - x2)^2 per component
     np.testing.assert_allclose(np.diag(out.P), 0.25 + 3.0 + spread)
-
-
-def test_gospa_splits_into_localisation_misses_and_false_tracks():
-    c = 20e3
-    truth = np.array([[0.0, 0.0, 0.0], [1e6, 0.0, 0.0]])
-    assert gospa(truth, truth, c).distance_m == 0.0
-    one = gospa(truth, truth[:1] + [300.0, 400.0, 0.0], c)
-    assert (one.missed, one.false) == (1, 0)
-    assert one.distance_m == pytest.approx(math.sqrt(500.0**2 + c**2 / 2))
-    far = gospa(truth[:1], truth[:1] + [30e3, 0.0, 0.0], c)
-    assert (far.missed, far.false, far.distance_m) == (1, 1, pytest.approx(c))
