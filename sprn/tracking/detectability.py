@@ -19,7 +19,9 @@ at VHF is not its RCS at UHF), and updates it with every chance:
   look under it (Swerling 1: exponential, ``exp(-r / s) / s``; Swerling 3: chi-square
   with 4 degrees of freedom, ``4 r / s^2 exp(-2 r / s)``). The look was detected,
   which adds the factor ``P(detected | r)``, the same for every grid point, so it drops
-  out: truncation at the threshold biases nothing;
+  out: with the misses counted too (below) the likelihood is the whole sequence's, and
+  the threshold biases nothing (the plain average of detected looks of a faint target is
+  several dB high, ``tests/test_detectability.py``);
 * a **miss** multiplies each grid point by ``1 - Pd(SNR)`` at that point's mean SNR
   (:func:`sprn.radar.detection.detection_probability`).
 
