@@ -255,6 +255,14 @@ def scan_cosine(site: Site, r_ecef_m: ArrayLike, tilt_rad: float | None = None) 
     return np.asarray(np.max(los @ face_normals_enu(site, tilt).T, axis=-1), dtype=float)
 
 
+def snr_per_m2(site: Site, range_m: float, r_ecef_m: ArrayLike, *, tracking: bool = False) -> float:
+    """The mean SNR a 1 m^2 target would give ``site``'s radar at slant range ``range_m`` and
+    position ``r_ecef_m`` (for its scan angle), in the track or search waveform: what scales
+    a mean RCS to an SNR, and an echo's SNR back to an RCS. The site must have a radar model."""
+    assert site.radar is not None
+    return float(radar_snr(site.radar, range_m, 1.0, tracking=tracking, cos_scan=float(scan_cosine(site, r_ecef_m))))
+
+
 def _readonly(a: FloatArray) -> FloatArray:
     a.setflags(write=False)
     return a

@@ -240,27 +240,27 @@ def scan(
                          [labels[i] for i in group], np.asarray(cos_scan)[group], rng, tracking)
         if report is not None:
             out.append(report)
-    searched = [not tracking] * len(out)
-    for region in regions:
-        thinned = confirm and region.search and site.radar is not None
-        kept = 1.0 - (1.0 - site.radar.pfa) ** CONFIRM_CELLS if thinned and site.radar is not None else 1.0
-        alarms = false_alarms(site, t_s, region, rng, tracking=tracking, kept=kept)
-        out.extend(alarms)
-        searched.extend([False] * len(alarms))  # a search region's survivors are drawn confirmed
-    if confirm and site.radar is not None:
-        out = [rep for rep, s in zip(out, searched) if not s or float(rng.random()) < confirmation_probability(site, rep)]
+    seen = len(out)
+    confirmed = confirm and site.radar is not None
+    for region in regions:  # a search region's alarms are drawn as the survivors of its confirmation
+        kept = false_alarm_confirmation(site.radar.pfa) if confirmed and region.search and site.radar else 1.0
+        out.extend(false_alarms(site, t_s, region, rng, tracking=tracking, kept=kept))
+    if confirmed and not tracking:  # the objects' confirmation draws come after all the others
+        out = [rep for rep in out[:seen] if float(rng.random()) < confirmation_probability(site, rep)] + out[seen:]
     return out
 
 
 def confirmation_probability(site: Site, report: Report) -> float:
-    """The probability that a confirmation dwell sees a search report again (see the module
-    notes): an object's at the SNR it was seen with, a false alarm's by a new noise crossing."""
-    rt = site.radar
-    assert rt is not None
-    det, labels = report
-    if not labels:
-        return 1.0 - (1.0 - rt.pfa) ** CONFIRM_CELLS
-    return float(pd_swerling0(10.0 ** (det.snr_db / 10.0), rt.pfa))
+    """The probability that a confirmation dwell sees an object's search report again (see
+    the module notes): the steady target's at the SNR it was seen with."""
+    assert site.radar is not None
+    return float(pd_swerling0(10.0 ** (report[0].snr_db / 10.0), site.radar.pfa))
+
+
+def false_alarm_confirmation(pfa: float) -> float:
+    """The probability that noise crosses the threshold again in one of the
+    :data:`CONFIRM_CELLS` range cells a confirmation dwell examines."""
+    return 1.0 - (1.0 - pfa) ** CONFIRM_CELLS
 
 
 def _merged(site: Site, t_s: float, states: FloatArray, mean_snr: FloatArray, swerling: Sequence[int],

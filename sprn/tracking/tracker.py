@@ -67,7 +67,8 @@ from numpy.typing import NDArray
 
 from sprn.dynamics import altitude_m
 from sprn.geo import GM_M3_S2
-from sprn.radar.detection import radar_snr, scan_cosine
+from sprn.radar.coverage import in_sector
+from sprn.radar.detection import snr_per_m2
 from sprn.radar.measurement import Detection, Dwell, measure, position_from_measurement
 from sprn.radar.scan import FALSE_ALARM_RANGE_RATE_MPS, range_resolution_m
 from sprn.radar.site import Site
@@ -317,15 +318,13 @@ class Tracker:
         there (None for a site without a radar model)."""
         x = _coasted(np.asarray(tr.filter.x)[:6], t_s - tr.t_s)
         z = measure(site, x)
-        rng, az, el = float(z[0]), float(z[1]), float(z[2])
-        half = 0.5 * site.sector_width_rad
-        off = (az - site.boresight_az_rad + math.pi) % (2.0 * math.pi) - math.pi
+        rng, el = float(z[0]), float(z[2])
         seen = (site.min_range_m <= rng <= site.max_range_m and site.min_el_rad <= el <= site.max_el_rad
-                and abs(off) <= half)
+                and bool(in_sector(site, z[1])))
         rt = site.radar
         if rt is None or not seen:
             return View(seen=seen, pd=self.config.pd, snr_per_m2=None)
-        per_m2 = float(radar_snr(rt, rng, 1.0, tracking=tracking, cos_scan=scan_cosine(site, x[:3])))
+        per_m2 = snr_per_m2(site, rng, x[:3], tracking=tracking)
         return View(seen=True, pd=tr.detect.pd(site.band, per_m2, rt.pfa), snr_per_m2=per_m2)
 
     def _chance(self, tr: Track, hit: bool, t_s: float, site: Site, view: View) -> None:
@@ -423,9 +422,8 @@ class Tracker:
             for dwell in self._dwells.get(name, []):
                 if t0 < dwell.t_s < t1 and dwell.t_s not in seen:
                     near = min(own, key=lambda d: abs(d.t_s - dwell.t_s))
-                    r = position_from_measurement(site, near.z)
-                    per_m2 = float(radar_snr(rt, float(near.z[0]), 1.0, tracking=dwell.tracking,
-                                             cos_scan=scan_cosine(site, r)))
+                    per_m2 = snr_per_m2(site, float(near.z[0]), position_from_measurement(site, near.z),
+                                        tracking=dwell.tracking)
                     tr.detect.miss(site.band, per_m2, rt.pfa)
 
     def _parent(self, x: FloatArray, t_s: float) -> int | None:
