@@ -283,7 +283,7 @@ def combine(w: np.ndarray, means: np.ndarray, covs: np.ndarray) -> tuple[np.ndar
 def imm_innovation(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, moved: np.ndarray, has_moved: np.ndarray,
                    mu: np.ndarray, rot: np.ndarray, origin: np.ndarray, z: np.ndarray, r: np.ndarray,
                    with_range_rate: bool, wm: np.ndarray, wc: np.ndarray, spread: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float]:
     """Every mode's unscented innovation of ``z`` and their moment-matched mixture.
 
     ``z`` is a radar's ``(range, az, el[, rr])`` from a site, or, with two elements, an
@@ -291,7 +291,7 @@ def imm_innovation(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, moved: np.n
 
     Returns the modes' residuals ``ys (M, m)``, covariances ``s (M, m, m)``, cross
     covariances ``pxz (M, 9, m)`` and inverses ``s_inv``, and the mixture's residual and
-    covariance (for the gate).
+    covariance (for the gate), its NIS and ``ln det(2 pi S)`` (for the likelihood ratio).
     """
     n_modes = mu.size
     m = z.size
@@ -326,7 +326,9 @@ def imm_innovation(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, moved: np.n
     for k in range(n_modes):
         dev = _wrap(z_pred[k] - z_mean)
         s_mix += mu[k] * (s[k] + np.outer(dev, dev))
-    return ys, s, pxz, s_inv, _wrap(z - z_mean), s_mix, z_pred
+    y_mix = _wrap(z - z_mean)
+    _, logdet = np.linalg.slogdet(2.0 * math.pi * s_mix)
+    return ys, s, pxz, s_inv, y_mix, s_mix, float(y_mix @ np.linalg.solve(s_mix, y_mix)), logdet
 
 
 @njit(cache=True)

@@ -47,6 +47,10 @@ def measure(site: Site, x: FloatArray, with_range_rate: bool = False) -> FloatAr
 def position_from_measurement(site: Site, z: FloatArray) -> FloatArray:
     """ECEF position (m) of measurements ``z = (range, az, el, ...)``; inverse of ``measure``."""
     z = np.asarray(z, dtype=float)
+    if z.ndim == 1:  # one report (the tracker's every scan): scalar arithmetic, no temporaries
+        r1, a1, e1 = float(z[0]), float(z[1]), float(z[2])
+        horiz = r1 * math.cos(e1)
+        return site.r_ecef_m + np.array([horiz * math.sin(a1), horiz * math.cos(a1), r1 * math.sin(e1)]) @ site.enu_rotation
     rng, az, el = z[..., 0], z[..., 1], z[..., 2]
     enu = np.stack(
         [rng * np.cos(el) * np.sin(az), rng * np.cos(el) * np.cos(az), rng * np.sin(el)], axis=-1

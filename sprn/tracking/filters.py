@@ -64,6 +64,11 @@ class Innovation:
         nis = y @ self.s_inv @ y if self.s_inv is not None else y @ np.linalg.solve(self.s, y)
         object.__setattr__(self, "nis", float(nis))
 
+    @property
+    def log_det_2pi_s(self) -> float:
+        """``ln det(2 pi S)``, the Gaussian likelihood's normalisation."""
+        return float(np.linalg.slogdet(2.0 * np.pi * self.s)[1])
+
 
 def measure_with_jacobian(site: Site, x: FloatArray, with_rr: bool) -> tuple[FloatArray, FloatArray]:
     """``h(x)`` and ``dh/dx`` ((3|4) x ``x.size``) at one state, in one pass.

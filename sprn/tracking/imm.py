@@ -31,8 +31,10 @@ Python IMM over :class:`~sprn.tracking.filters.UkfAdapter` modes it replaced.
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,7 +44,7 @@ from sprn.kernels import imm as kimm
 from sprn.radar.site import Site
 from sprn.space.measurement import Observer
 from sprn.tracking.mixture import CombinedEstimate
-from sprn.tracking.models import AIR_TOP_M, COMMON_DIM, INV_BETA, MotionModel
+from sprn.tracking.models import AIR_TOP_M, COMMON_DIM, INV_BETA, THRUST, MotionModel
 
 FloatArray = NDArray[np.float64]
 MIN_PROBABILITY = kimm.MIN_PROBABILITY
@@ -126,7 +128,9 @@ def model_parameters(models: Sequence[MotionModel]) -> FloatArray:
 @dataclass(frozen=True, slots=True)
 class ImmInnovation:
     """A measurement's innovation under every mode (``ys``, ``s``, ``pxz``, ``s_inv``) and
-    the mixture's residual ``y`` and covariance ``s_mix`` (for the gate)."""
+    the mixture's residual ``y`` and covariance ``s`` (for the gate), with the mixture's
+    normalised innovation squared ``nis`` and ``log_det_2pi_s = ln det(2 pi s)`` (the
+    gate, the likelihood ratio and the update each ask for them)."""
 
     y: FloatArray
     s: FloatArray
@@ -134,12 +138,8 @@ class ImmInnovation:
     s_modes: FloatArray
     pxz: FloatArray
     s_inv: FloatArray
-    nis: float = field(init=False, compare=False)
-    """Normalised innovation squared of the mixture (computed once: the gate, the
-    likelihood ratio and the update each ask for it)."""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "nis", float(self.y @ np.linalg.solve(self.s, self.y)))
+    nis: float
+    log_det_2pi_s: float
 
 
 class ImmAdapter(CombinedEstimate):
@@ -198,6 +198,19 @@ class ImmAdapter(CombinedEstimate):
         self.carry_x = np.tile(np.asarray(carry_x, dtype=float), (n, 1))
         self.carry_p = np.tile(np.asarray(carry_p, dtype=float), (n, 1, 1))
         self.params = model_parameters(models)
+        self._inv_beta_at = [(k, m.slots.index(INV_BETA)) for k, m in enumerate(models) if INV_BETA in m.slots]
+        """Modes that estimate ``1/beta``, and where in their state."""
+        # Where each mode's own components sit in the common state, and which carried ones it
+        # keeps (kernels.imm.extended's rule: no thrust outside the boost mode).
+        self._own = (np.array([k for k, m in enumerate(models) for _ in m.slots], dtype=np.int64),
+                     np.array([a for m in models for a in range(m.dim)], dtype=np.int64),
+                     np.array([c for m in models for c in m.slots], dtype=np.int64))
+        self._thrust_at = [(k, m.slots.index(THRUST[0])) for k, m in enumerate(models) if THRUST[0] in m.slots]
+        """Modes that estimate thrust, and where its three components start in their state."""
+        self._carried = np.ones((n, COMMON_DIM))
+        self._carried[[k for k, m in enumerate(models) if m.name != "boost"], THRUST[0]:THRUST[-1] + 1] = 0.0
+        self._moments: tuple[FloatArray, FloatArray] | None = None
+        self._moments_mu: FloatArray | None = None
 
     @property
     def model_names(self) -> tuple[str, ...]:
@@ -219,6 +232,7 @@ class ImmAdapter(CombinedEstimate):
         predicted covariance (the tracker's answer to modes that do not fit)."""
         self.ps[:, :6, :6] += kernels.white_acceleration_q(dt_s, q_m2_s3)
         self.has_moved[:] = False
+        self._moments = None
 
     def peek(self, dt_s: float) -> tuple[FloatArray, FloatArray]:
         """The combined ``[r, v]`` estimate propagated by ``dt_s``, leaving the filter as it is."""
@@ -229,10 +243,10 @@ class ImmAdapter(CombinedEstimate):
         """Each mode's innovation and their mixture under the predicted mode probabilities
         (a two-element ``z``: an angles-only report from an observer)."""
         z = np.ascontiguousarray(z, dtype=float)
-        ys, s, pxz, s_inv, y, s_mix, _ = kimm.imm_innovation(
+        ys, s, pxz, s_inv, y, s_mix, nis, logdet = kimm.imm_innovation(
             self.xs, self.ps, self.dims, self.moved, self.has_moved, self.mu, site.enu_rotation, site.r_ecef_m, z,
             np.ascontiguousarray(r, dtype=float), z.size == 4, self.wm, self.wc, self.spread)
-        return ImmInnovation(y=y, s=s_mix, ys=ys, s_modes=s, pxz=pxz, s_inv=s_inv)
+        return ImmInnovation(y=y, s=s_mix, ys=ys, s_modes=s, pxz=pxz, s_inv=s_inv, nis=nis, log_det_2pi_s=logdet)
 
     def correct(self, inn: ImmInnovation) -> None:
         """Update every mode and the mode probabilities with the measurement likelihoods."""
@@ -240,20 +254,52 @@ class ImmAdapter(CombinedEstimate):
                                    inn.pxz, inn.s_inv)
 
     def combined(self) -> tuple[FloatArray, FloatArray]:
-        """The mixture's ``[r, v]`` mean and covariance (moment matched)."""
-        return kimm.combine(self.mu, self.xs[:, :6].copy(), self.ps[:, :6, :6].copy())
+        """The mixture's ``[r, v]`` mean and covariance (moment matched), read-only.
+
+        Kept until the modes change: every change (:meth:`predict`, :meth:`correct`, a
+        blend) replaces ``mu`` with a new array, and :meth:`widen` forgets them; a track
+        asks for them several times a scan."""
+        if self._moments is None or self._moments_mu is not self.mu:
+            x, p = kimm.combine(self.mu, self.xs[:, :6].copy(), self.ps[:, :6, :6].copy())
+            x.setflags(write=False)
+            p.setflags(write=False)
+            self._moments, self._moments_mu = (x, p), self.mu
+        return self._moments
 
     def inv_beta_sigma(self) -> float:
         """The standard deviation of ``1/beta`` over the modes that estimate it (moment matched)."""
-        have = [k for k, m in enumerate(self.models) if INV_BETA in m.slots]
-        if not have:
+        if not self._inv_beta_at:
             return float("nan")
-        w = np.array([float(self.mu[k]) for k in have])
-        idx = [self.models[k].slots.index(INV_BETA) for k in have]
-        means = np.array([float(self.xs[k, i]) for k, i in zip(have, idx)])
-        var = np.array([float(self.ps[k, i, i]) for k, i in zip(have, idx)])
-        mean = float(w @ means) / float(w.sum())
-        return float(np.sqrt(w @ (var + (means - mean) ** 2) / w.sum()))
+        mean = self.common_mean_inv_beta()
+        w_sum = second = 0.0
+        for k, i in self._inv_beta_at:
+            w, m = float(self.mu[k]), float(self.xs[k, i])
+            w_sum += w
+            second += w * (float(self.ps[k, i, i]) + (m - mean) ** 2)
+        return math.sqrt(second / w_sum)
+
+    def extras(self) -> tuple[float, float, float]:
+        """The magnitude of the mixture's mean thrust acceleration (m/s^2), and the mean and
+        standard deviation of ``1/beta`` (m^2/kg): :meth:`common_mean`'s thrust and ``1/beta``
+        and :meth:`inv_beta_sigma`, from the few modes that estimate them (every track
+        estimate carries them)."""
+        tx = ty = tz = 0.0
+        for k, a in self._thrust_at:  # the other modes' thrust is zero
+            w, row = float(self.mu[k]), self.xs[k]
+            tx, ty, tz = tx + w * float(row[a]), ty + w * float(row[a + 1]), tz + w * float(row[a + 2])
+        thrust = math.sqrt(tx * tx + ty * ty + tz * tz)
+        if not self._inv_beta_at:
+            return thrust, float(self.common_mean()[INV_BETA]), float("nan")
+        return thrust, self.common_mean_inv_beta(), self.inv_beta_sigma()
+
+    def common_mean_inv_beta(self) -> float:
+        """The mixture's mean ``1/beta`` over the modes that estimate it."""
+        w_sum = total = 0.0
+        for k, i in self._inv_beta_at:
+            w = float(self.mu[k])
+            w_sum += w
+            total += w * float(self.xs[k, i])
+        return total / w_sum
 
     def common_mean(self) -> FloatArray:
         """The mixture's mean in the common state ``[r, v, a, 1/beta]``.
@@ -261,12 +307,10 @@ class ImmAdapter(CombinedEstimate):
         Thrust is zero under the modes without it, so its mean is weighted by all modes;
         ``1/beta`` is weighted over the modes that estimate it only.
         """
-        states = [kimm.extended(self.xs, self.ps, self.dims, self.slots, self.kinds, self.carry_x, self.carry_p, k)[0]
-                  for k in range(len(self.models))]
-        mean = np.sum([m * x for m, x in zip(self.mu, states)], axis=0)
-        have = [k for k, m in enumerate(self.models) if INV_BETA in m.slots]
-        if have:
-            w = sum(float(self.mu[k]) for k in have)
-            mean[INV_BETA] = sum(float(self.mu[k]) * float(self.xs[k, self.models[k].slots.index(INV_BETA)])
-                                 for k in have) / w
+        ext = self.carry_x * self._carried  # each mode's mean in the common state (kernels.imm.extended)
+        modes, own, common = self._own
+        ext[modes, common] = self.xs[modes, own]
+        mean = np.asarray(self.mu @ ext)
+        if self._inv_beta_at:
+            mean[INV_BETA] = self.common_mean_inv_beta()
         return np.asarray(mean)

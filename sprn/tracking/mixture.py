@@ -46,6 +46,11 @@ class MixtureInnovation:
     def nis(self) -> float:
         return float(self.y @ np.linalg.solve(self.s, self.y))
 
+    @property
+    def log_det_2pi_s(self) -> float:
+        """``ln det(2 pi S)`` of the mixture's moment-matched covariance."""
+        return float(np.linalg.slogdet(2.0 * np.pi * self.s)[1])
+
 
 def mixture_innovation(
     weights: FloatArray, modes: Sequence[Innovation], z: FloatArray

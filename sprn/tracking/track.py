@@ -75,7 +75,11 @@ class TrackEstimate:
 
     def __post_init__(self) -> None:
         for name in ("x", "p"):
-            arr = np.array(getattr(self, name), dtype=float)
+            given = getattr(self, name)
+            if isinstance(given, np.ndarray) and given.dtype == np.float64 and not given.flags.writeable \
+                    and not isinstance(given.base, np.ndarray):
+                continue  # already a frozen array of its own (an IMM's combined moments)
+            arr = np.array(given, dtype=float)
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
 
@@ -134,6 +138,7 @@ def widening_q(y: FloatArray, s: FloatArray, h: FloatArray, q_unit: FloatArray, 
     return float(10.0**hi)
 
 
+@functools.lru_cache(maxsize=64)
 @functools.lru_cache(maxsize=64)
 def gate_threshold(probability: float, dof: int) -> float:
     """The chi-square quantile of the gate (cached: scipy's inverse costs more than an update)."""
@@ -396,12 +401,11 @@ class Track:
         dof = 3 if inn is None else int(inn.y.size)
         if isinstance(f, ImmAdapter):
             x, p = f.combined()
-            common = f.common_mean()
+            thrust, inv_beta, sigma_inv_beta = f.extras()
             return TrackEstimate(
-                t_s=det.t_s, x=x, p=p, site=det.site, nis=nis, dof=dof,
-                mode_probabilities=tuple(float(m) for m in f.mu),
-                thrust_mps2=float(np.linalg.norm(common[list(THRUST)])), inv_beta_m2_kg=float(common[INV_BETA]),
-                widened_q_m2_s3=widened, track_id=self.id, sigma_inv_beta_m2_kg=f.inv_beta_sigma(),
+                t_s=det.t_s, x=x, p=p, site=det.site, nis=nis, dof=dof, mode_probabilities=tuple(f.mu.tolist()),
+                thrust_mps2=thrust, inv_beta_m2_kg=inv_beta, widened_q_m2_s3=widened, track_id=self.id,
+                sigma_inv_beta_m2_kg=sigma_inv_beta,
             )
         slots = f.model.slots
         x, p = f.x, f.P

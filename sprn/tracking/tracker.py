@@ -65,11 +65,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from sprn import kernels
 from sprn.dynamics import altitude_m
 from sprn.geo import GM_M3_S2
 from sprn.radar.coverage import in_sector
 from sprn.radar.detection import snr_per_m2
-from sprn.radar.measurement import Detection, Dwell, measure, position_from_measurement
+from sprn.radar.measurement import Detection, Dwell, position_from_measurement
 from sprn.radar.scan import FALSE_ALARM_RANGE_RATE_MPS, range_resolution_m
 from sprn.radar.site import Site
 from sprn.space.measurement import AnglesDetection
@@ -243,16 +244,27 @@ class Tracker:
         largest acceleration could add over the gap (no filter is propagated for this)."""
         if not fixes:
             return [[] for _ in live]
-        pos = np.array([f.r_ecef_m for f in fixes])
-        sig = np.array([f.sigma_m for f in fixes])
+        few = len(fixes) <= _FEW_FIXES
+        if few:  # plain floats: numpy's per-call cost is most of the work for a report or two
+            rows = [(*f.r_ecef_m.tolist(), f.sigma_m) for f in fixes]
+        else:
+            pos = np.array([f.r_ecef_m for f in fixes])
+            sig = np.array([f.sigma_m for f in fixes])
         out = []
         for tr in live:
             dt_s = t_s - tr.t_s
-            x, p = tr.filter.x, tr.filter.P
-            sigma = math.sqrt(float(p[0, 0] + p[1, 1] + p[2, 2])) + dt_s * math.sqrt(float(p[3, 3] + p[4, 4] + p[5, 5]))
+            x, var = tr.filter.x[:6].tolist(), np.diagonal(tr.filter.P).tolist()
+            sigma = math.sqrt(var[0] + var[1] + var[2]) + dt_s * math.sqrt(var[3] + var[4] + var[5])
             slack = 0.5 * (MAX_UNMODELLED_MPS2 + _GRAVITY_MPS2) * dt_s**2
-            d = np.linalg.norm(pos - (np.asarray(x[:3]) + dt_s * np.asarray(x[3:6])), axis=1)
-            out.append([int(j) for j in np.flatnonzero(d <= COARSE_SIGMAS * (sigma + sig) + slack)])
+            cx, cy, cz = x[0] + dt_s * x[3], x[1] + dt_s * x[4], x[2] + dt_s * x[5]
+            if few:
+                out.append([j for j, (px, py, pz, sj) in enumerate(rows)
+                            if (px - cx) ** 2 + (py - cy) ** 2 + (pz - cz) ** 2
+                            <= (COARSE_SIGMAS * (sigma + sj) + slack) ** 2])
+            else:
+                off = pos - np.array([cx, cy, cz])
+                limit = COARSE_SIGMAS * (sigma + sig) + slack
+                out.append(np.flatnonzero(np.einsum("ij,ij->i", off, off) <= limit * limit).tolist())
         return out
 
     def _hypotheses(self, live: Sequence[Track], near: Sequence[Sequence[int]], dets: Sequence[Detection],
@@ -268,8 +280,8 @@ class Tracker:
                 inn = innovations[i, j] = tr.innovation(dets[j], site)
                 nis[i, j] = inn.nis
                 if inn.nis <= gate_threshold(cfg.gate_probability, int(inn.y.size)):
-                    logdet = float(np.linalg.slogdet(2.0 * np.pi * np.asarray(inn.s))[1])
-                    ratio[i, j] = log_likelihood_ratio(inn.nis, logdet, pds[i], self._clutter(site, int(inn.y.size)))
+                    ratio[i, j] = log_likelihood_ratio(inn.nis, inn.log_det_2pi_s, pds[i],
+                                                       self._clutter(site, int(inn.y.size)))
         return Hypotheses(log_ratio=ratio, log_miss=np.log1p(-np.asarray(pds, dtype=float))), nis, innovations
 
     def _clutter(self, site: Site, dof: int) -> float:
@@ -317,7 +329,7 @@ class Tracker:
         sector), with what detection probability, and the SNR a 1 m^2 target would have
         there (None for a site without a radar model)."""
         x = _coasted(np.asarray(tr.filter.x)[:6], t_s - tr.t_s)
-        z = measure(site, x)
+        z = kernels.measure(site.enu_rotation, site.r_ecef_m, x.reshape(1, 6), False)[0]
         rng, el = float(z[0]), float(z[2])
         seen = (site.min_range_m <= rng <= site.max_range_m and site.min_el_rad <= el <= site.max_el_rad
                 and bool(in_sector(site, z[1])))
@@ -552,8 +564,12 @@ def _coasted(x: FloatArray, dt_s: float) -> FloatArray:
     if dt_s == 0.0:
         return x
     r, v = x[:3], x[3:]
-    g = -GM_M3_S2 * r / float(np.linalg.norm(r)) ** 3
-    return np.concatenate([r + v * dt_s + 0.5 * g * dt_s**2, v + g * dt_s])
+    r2 = float(r @ r)
+    g = (-GM_M3_S2 / (r2 * math.sqrt(r2))) * r
+    out = np.empty(6)
+    out[:3] = r + v * dt_s + (0.5 * dt_s * dt_s) * g
+    out[3:] = v + dt_s * g
+    return out
 
 
 def _since(reports: Sequence[Detection], t0_s: float) -> list[Detection]:
@@ -566,6 +582,7 @@ def _since(reports: Sequence[Detection], t0_s: float) -> list[Detection]:
     return out
 
 
+_FEW_FIXES = 4  # up to this many reports, the coarse gate loops over plain floats
 _TIE = 1e-9  # delete_after_misses misses at the configured pd reach the limit exactly
 _GRAVITY_MPS2 = 9.9  # the most gravity adds to a straight line, at the surface
 _BELOW_GROUND_M = 6.35e6  # m from the centre: under any point of the WGS84 surface by 7 km
