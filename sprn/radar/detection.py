@@ -260,7 +260,18 @@ def snr_per_m2(site: Site, range_m: float, r_ecef_m: ArrayLike, *, tracking: boo
     position ``r_ecef_m`` (for its scan angle), in the track or search waveform: what scales
     a mean RCS to an SNR, and an echo's SNR back to an RCS. The site must have a radar model."""
     assert site.radar is not None
-    return float(radar_snr(site.radar, range_m, 1.0, tracking=tracking, cos_scan=float(scan_cosine(site, r_ecef_m))))
+    rt = site.radar
+    enu = site.enu_rotation @ (np.asarray(r_ecef_m, dtype=float) - site.r_ecef_m)  # scan_cosine of one position
+    cos_scan = float(np.max(face_normals_enu(site, rt.face_tilt_rad) @ enu)) / math.sqrt(float(enu @ enu))
+    scan = min(max(cos_scan, MIN_SCAN_COSINE), 1.0) ** rt.scan_loss_exponent
+    return _snr_at_one_metre(rt, tracking) * scan / range_m**4
+
+
+@functools.lru_cache(maxsize=64)
+def _snr_at_one_metre(rtype: RadarType, tracking: bool) -> float:
+    """:func:`radar_snr` of a 1 m^2 target at 1 m on the face's normal: the radar
+    equation's constant, which :func:`snr_per_m2` scales by range and scan angle."""
+    return float(radar_snr(rtype, 1.0, 1.0, tracking=tracking))
 
 
 def _readonly(a: FloatArray) -> FloatArray:

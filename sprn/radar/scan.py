@@ -166,9 +166,9 @@ def resolved_groups(site: Site, states: FloatArray, cos_scan: FloatArray) -> lis
     rt = site.radar
     if rt is None or n < 2:
         return [[i] for i in range(n)]
-    z = measure(site, states)
+    z = measure(site, states).tolist()  # plain floats: the pair loop below is most of a dwell's cost otherwise
     d_range = range_resolution_m(site)
-    broaden = 1.0 / np.clip(cos_scan, MIN_SCAN_COSINE, 1.0)
+    broaden = (1.0 / np.clip(cos_scan, MIN_SCAN_COSINE, 1.0)).tolist()
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -177,11 +177,14 @@ def resolved_groups(site: Site, states: FloatArray, cos_scan: FloatArray) -> lis
         return i
 
     for i in range(n):
+        ri, ai, ei = z[i][:3]
         for j in range(i + 1, n):
-            d_az = abs((z[i, 1] - z[j, 1] + math.pi) % (2.0 * math.pi) - math.pi) * math.cos(0.5 * (z[i, 2] + z[j, 2]))
+            rj, aj, ej = z[j][:3]
+            if abs(ri - rj) >= d_range:
+                continue
+            d_az = abs((ai - aj + math.pi) % (2.0 * math.pi) - math.pi) * math.cos(0.5 * (ei + ej))
             wide = max(broaden[i], broaden[j])
-            if (abs(z[i, 0] - z[j, 0]) < d_range and d_az < rt.beamwidth_az_rad * wide
-                    and abs(z[i, 2] - z[j, 2]) < rt.beamwidth_el_rad * wide):
+            if d_az < rt.beamwidth_az_rad * wide and abs(ei - ej) < rt.beamwidth_el_rad * wide:
                 parent[root(j)] = root(i)
     groups: dict[int, list[int]] = {}
     for i in range(n):

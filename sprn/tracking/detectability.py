@@ -64,23 +64,38 @@ class Detectability:
     """
 
     log_post: dict[str, FloatArray] = field(default_factory=dict)
+    _posterior: dict[str, FloatArray] = field(default_factory=dict, repr=False)
+    """Each band's normalised posterior, until the next report or miss changes it."""
+    _last_pd: tuple[float, float, FloatArray] | None = field(default=None, repr=False)
+    """The last grid of Pd asked for, with its SNR and pfa: a chance asks for it twice
+    (its detection probability, then, if missed, the miss's likelihood)."""
 
     def _grid(self, band: str) -> FloatArray:
         grid = self.log_post.get(band)
         if grid is None:
             grid = self.log_post[band] = np.zeros((2, RCS_GRID_DBSM.size))
+        self._posterior.pop(band, None)  # the caller is about to change it
         return grid
 
     def _normalised(self, band: str) -> FloatArray:
-        grid = self._grid(band)
-        w = np.exp(grid - grid.max())
-        return np.asarray(w / w.sum(), dtype=float)
+        post = self._posterior.get(band)
+        if post is None:
+            grid = self.log_post.get(band)
+            if grid is None:
+                grid = np.zeros((2, RCS_GRID_DBSM.size))
+            w = np.exp(grid - grid.max())
+            post = self._posterior[band] = np.asarray(w / w.sum(), dtype=float)
+        return post
 
-    @staticmethod
-    def _pd(snr_per_m2: float, pfa: float) -> FloatArray:
+    def _pd(self, snr_per_m2: float, pfa: float) -> FloatArray:
         """Pd at every grid point: (2, n)."""
+        last = self._last_pd
+        if last is not None and last[0] == snr_per_m2 and last[1] == pfa:
+            return last[2]
         snr = snr_per_m2 * _RCS_M2
-        return np.stack([pd_swerling1(snr, pfa), pd_swerling3(snr, pfa)])
+        out = np.stack([pd_swerling1(snr, pfa), pd_swerling3(snr, pfa)])
+        self._last_pd = (snr_per_m2, pfa, out)
+        return out
 
     def pd(self, band: str, snr_per_m2: float, pfa: float) -> float:
         """The probability that a dwell whose 1 m^2 SNR is ``snr_per_m2`` detects the object."""

@@ -67,7 +67,7 @@ from numpy.typing import NDArray
 
 from sprn import kernels
 from sprn.dynamics import altitude_m
-from sprn.geo import GM_M3_S2
+from sprn.geo import A_M, GM_M3_S2
 from sprn.radar.coverage import in_sector
 from sprn.radar.detection import snr_per_m2
 from sprn.radar.measurement import Detection, Dwell, position_from_measurement
@@ -368,9 +368,13 @@ class Tracker:
                 continue
             if t_s - tr.t_used_s > self.config.delete_after_s:
                 self._drop(tr, t_s)
-            elif (t_s - tr.t_used_s > LANDED_AFTER_S
-                  and float(altitude_m(_coasted(np.asarray(tr.filter.x)[:6], t_s - tr.t_s)[:3])) < -LANDED_DEPTH_M):
-                self._drop(tr, t_s)
+            elif t_s - tr.t_used_s > LANDED_AFTER_S:
+                r = _coasted(np.asarray(tr.filter.x)[:6], t_s - tr.t_s)[:3]
+                # Quick test first: a point this far from the centre is less than LANDED_DEPTH_M
+                # under the ellipsoid (whose radius is at most A_M), with 10 % to spare for the
+                # normal's tilt from the radius (under 0.2 degrees).
+                if float(r @ r) < (A_M - 0.9 * LANDED_DEPTH_M) ** 2 and float(altitude_m(r)) < -LANDED_DEPTH_M:
+                    self._drop(tr, t_s)
 
     def _drop(self, tr: Track, t_s: float) -> None:
         tr.status, tr.t_deleted_s = "deleted", t_s
