@@ -264,7 +264,7 @@ def snr_per_m2(site: Site, range_m: float, r_ecef_m: ArrayLike, *, tracking: boo
     enu = site.enu_rotation @ (np.asarray(r_ecef_m, dtype=float) - site.r_ecef_m)  # scan_cosine of one position
     cos_scan = float(np.max(face_normals_enu(site, rt.face_tilt_rad) @ enu)) / math.sqrt(float(enu @ enu))
     scan = min(max(cos_scan, MIN_SCAN_COSINE), 1.0) ** rt.scan_loss_exponent
-    return _snr_at_one_metre(rt, tracking) * scan / range_m**4
+    return float(_snr_at_one_metre(rt, tracking) * scan / range_m**4)
 
 
 @functools.lru_cache(maxsize=64)
