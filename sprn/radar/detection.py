@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special
 
 from sprn.radar.site import Site
 from sprn.radar.types import RadarType
@@ -133,6 +132,8 @@ def pd_swerling0(snr: ArrayLike, pfa: float) -> FloatArray:
     noncentral chi-square distribution with 2 degrees of freedom and noncentrality
     ``2 SNR`` at ``-2 ln pfa`` (Richards 2014, ch. 6).
     """
+    from scipy import special  # here: ~0.12 s to import; the simulated dwells need it, tracking does not
+
     t = _threshold(pfa)
     s = np.maximum(np.asarray(snr, dtype=float), 0.0)
     return np.asarray(1.0 - special.chndtr(2.0 * t, 2.0, 2.0 * s), dtype=float)
