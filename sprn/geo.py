@@ -1,6 +1,9 @@
 """WGS84 geometry: geodetic, ECEF and local ENU frames, and geodesics.
 
-The only module of sprn that imports pyproj. Transformers are built once and cached.
+The only module of sprn that imports pyproj, and only in the functions that call it (the
+geodesics and :func:`lla_to_ecef_pyproj`): importing pyproj costs about 60 ms of a
+process's start-up, and the closed forms here need none of it. Transformers are built
+once and cached.
 Angles inside sprn are radians; the ``*_deg`` functions here are the edges where degrees
 come in from scenario files and go out to reports.
 
@@ -10,10 +13,13 @@ Constants are those of NIMA TR8350.2 (WGS84 / EGM96).
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pyproj
 from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:
+    import pyproj
 
 GM_M3_S2 = 3.986004418e14
 """Earth's gravitational parameter, m^3/s^2 (TR8350.2)."""
@@ -35,11 +41,15 @@ FloatArray = NDArray[np.float64]
 
 @cache
 def _lla_to_ecef() -> pyproj.Transformer:
+    import pyproj
+
     return pyproj.Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True)
 
 
 @cache
 def _geod() -> pyproj.Geod:
+    import pyproj
+
     return pyproj.Geod(ellps="WGS84")
 
 
