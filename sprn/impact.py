@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sprn import dynamics, geo, kernels
-from sprn.territory import Territory, p_on_territory
+
+if TYPE_CHECKING:
+    from sprn.territory import Territory
 
 FloatArray = NDArray[np.float64]
 MAX_FLIGHT_S = 7200.0
@@ -162,5 +165,7 @@ def territory_probabilities(
     with ``rng`` (:data:`TERRITORY_SAMPLES` draws: a standard error of at most 2.5 %, far
     less near 0 or 1); the same draws serve every territory.
     """
+    from sprn.territory import p_on_territory  # here: shapely and the borders, which predictions alone do not need
+
     lat, lon = ground_samples(pred, rng)
     return tuple(float(p_on_territory(t, lat, lon)) for t in territories)

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sprn import geo
-from sprn.territory import distance_to_cities_km, distance_to_territory_km, on_territory
 from sprn.tracking import files
 
 if TYPE_CHECKING:  # a run's record; sprn track writes its files without loading the simulation
@@ -53,6 +52,8 @@ def results_dict(result: RunResult) -> dict[str, Any]:
 
 
 def _results(result: RunResult) -> dict[str, Any]:
+    from sprn.territory import distance_to_cities_km  # here: shapely and the borders, not for sprn track
+
     truth = result.truth
     first = result.output.first_detection_s
     preds = []
@@ -195,6 +196,8 @@ def territory_rows(result: RunResult) -> list[dict[str, Any]]:
     distances to the scenario's report cities and to its threat territory's land, and the
     probability of landing on it (the truth: 0 or 1; a prediction: the simulation's
     assessment of it)."""
+    from sprn.territory import distance_to_cities_km, distance_to_territory_km, on_territory
+
     truth, scen = result.truth, result.scenario
     terrs = _reported_territories(result)
     points: list[tuple[str, float, float, tuple[float, ...] | None]] = [
