@@ -158,19 +158,41 @@ def test_track_measurement_files(tmp_path):
     assert not (tmp_path / "o2").exists()
 
 
+def _loaded(argv, modules):
+    """The ``modules`` that ``sprn.cli.main(argv)`` loaded, in a fresh interpreter."""
+    code = ("import sys\nfrom sprn import cli\ntry:\n    cli.main(" + repr([str(a) for a in argv]) + ")\n"
+            "except SystemExit:\n    pass\n"
+            "print('LOADED:', *(m for m in " + repr(tuple(modules)) + " if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.splitlines()[-1].split()[1:]
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["sites"], ["run", "BAD"]])
 def test_light_commands_load_no_numerics(argv, tmp_path):
     """``sprn --help``, ``sprn sites`` and a failing ``sprn run`` stay fast (issue 14: under
     0.5 s; ``benchmarks/bench_cli.py`` times them): none loads the compiled kernels (numba),
-    scipy.stats, filterpy or SimPy. Checked on the modules a subprocess loaded, not on a
-    clock, so a busy machine cannot fail it."""
+    scipy.stats, scipy.optimize (~0.13 s), scipy.special (~0.12 s), filterpy, SimPy or
+    pyproj (~0.06 s). Checked on the modules a subprocess loaded, not on a clock, so a
+    busy machine cannot fail it."""
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "x"\nepoch = 2017-05-13T20:28:00Z\n[missile]\nmissile = "nope"\n')
     argv = [str(bad) if a == "BAD" else a for a in argv]
-    code = ("import sys\nfrom sprn import cli\ntry:\n    cli.main(" + repr(argv) + ")\nexcept SystemExit:\n    pass\n"
-            "print('LOADED:', *(m for m in ('numba', 'scipy.stats', 'filterpy', 'simpy') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.splitlines()[-1] == "LOADED:", out.stdout[-300:]
+    heavy = ("numba", "scipy.stats", "scipy.optimize", "scipy.special", "filterpy", "simpy", "pyproj")
+    assert _loaded(argv, heavy) == []
+
+
+def test_track_loads_only_what_it_uses(tmp_path):
+    """``sprn track`` on a one-object file (issue 14): reading the files, the tracker's
+    gates and initiation (chi-square quantiles in plain math), one track (no assignment to
+    solve) and its impact predictions load neither scipy.special, scipy.optimize nor
+    scipy.stats, pyproj (no geodesic), shapely (no territory), filterpy (the IMM's
+    sigma-point weights are sprn's) or SimPy. numba and, through numba's BLAS check,
+    scipy.linalg are its floor."""
+    data = ROOT / "tests" / "data" / "tracking"
+    argv = ["track", "--sites", data / "sites.csv", "--measurements", data / "measurements.csv", "--out", tmp_path / "o"]
+    heavy = ("scipy.special", "scipy.optimize", "scipy.stats", "pyproj", "shapely", "filterpy", "simpy")
+    assert _loaded(argv, heavy) == []
+    assert (tmp_path / "o" / "track.csv").exists()
 
 
 SALVO = ROOT / "scenarios" / "salvo-2017-03-06.toml"
