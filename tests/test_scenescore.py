@@ -30,7 +30,8 @@ class Still:
         self.id, self.kind, self.r = name, "reentry-vehicle", np.asarray(r, dtype=float)
 
     def state(self, t_s):
-        return np.concatenate([self.r, np.zeros(3)])
+        one = np.concatenate([self.r, np.zeros(3)])
+        return np.tile(one, (np.size(t_s), 1)) if np.ndim(t_s) else one
 
 
 def report(t_s):
