@@ -329,6 +329,10 @@ def _next_frame(st: _SiteState, now: float) -> int | None:
     return None if k0 >= len(ahead) or ahead[k0] < 0 else ahead[k0]
 
 
+_NO_STATES = np.zeros((0, 6))
+_NO_VALUES = np.zeros(0)
+
+
 def _next_true(mask: NDArray[np.bool_]) -> list[int]:
     """For every index, the first index at or after it where ``mask`` is true (-1: none)."""
     where = np.flatnonzero(mask)
@@ -393,18 +397,19 @@ class _Network:
         site, now = st.site, float(self.env.now)
         st.dwell_times.append(now)
         rng = self._streams((self.seed, 2, st.index, k))  # default_rng(SeedSequence([...])), made fast
-        idx = np.flatnonzero(st.visible[k])
         tracking = st.tracking
-        x = st.states[k, idx]
-        regions: list[Region] = []
-        if self.false_alarms:
-            if k % st.frames_per_search == 0:
-                regions.append(st.fence)
-            if tracking and len(idx):  # centred on the truth: a track's prediction errs by far less than the window
+        regions: list[Region] = [st.fence] if self.false_alarms and k % st.frames_per_search == 0 else []
+        if not st.visible[k].any():  # nothing in coverage (most dwells of most sites): false alarms at most
+            reports = scan(site, now, _NO_STATES, _NO_VALUES, [], [], _NO_VALUES, rng, tracking=tracking,
+                           regions=regions, confirm=self.false_alarms and self.confirm)
+        else:
+            idx = np.flatnonzero(st.visible[k])
+            x = st.states[k, idx]
+            if self.false_alarms and tracking:  # centred on the truth: a track's prediction errs by far less
                 regions.extend(track_window(site, z) for z in measure(site, x))
-        reports = scan(site, now, x, st.snr_per_m2[tracking][k, idx] * st.rcs_m2[k, idx],
-                       st.swerling[k, idx].tolist(), [self.ids[i] for i in idx], st.cos_scan[k, idx], rng,
-                       tracking=tracking, regions=regions, confirm=self.false_alarms and self.confirm)
+            reports = scan(site, now, x, st.snr_per_m2[tracking][k, idx] * st.rcs_m2[k, idx],
+                           st.swerling[k, idx].tolist(), [self.ids[i] for i in idx], st.cos_scan[k, idx], rng,
+                           tracking=tracking, regions=regions, confirm=self.false_alarms and self.confirm)
         self._send(st, [(_with_rcs(site, det, tracking), ids) for det, ids in reports], Dwell(now, site.name, tracking))
 
     # --- links and command centre ------------------------------------------------------
