@@ -205,7 +205,7 @@ def score_scene(objects: Sequence[TruthObject], output: SimOutput, t_end_s: floa
     t0 = min(first_seen.values(), default=t_end_s)
     times = np.arange(t0, t_end_s, step_s)
     g, loc, missed, false = [], [], [], []
-    at = {o.id: np.asarray(o.state(times), dtype=np.float64).reshape(len(times), -1) for o in objects}
+    at = {o.id: np.asarray(o.state(times), dtype=np.float64).reshape(len(times), 6) for o in objects}
     for k, t in enumerate(times):
         seen = [o for o in objects if first_seen.get(o.id, math.inf) <= t and np.all(np.isfinite(at[o.id][k]))]
         est_ids, est = [], []
