@@ -84,7 +84,9 @@ class TruthObject(Protocol):
     @property
     def kind(self) -> str: ...
 
-    def state(self, t_s: float) -> FloatArray: ...
+    def state(self, t_s: FloatArray) -> FloatArray:
+        """ECEF states ``(len(t_s), 6)`` at times ``t_s`` (NaN where the object does not exist)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,8 +206,9 @@ def score_scene(objects: Sequence[TruthObject], output: SimOutput, t_end_s: floa
     t0 = min(first_seen.values(), default=t_end_s)
     times = np.arange(t0, t_end_s, step_s)
     g, loc, missed, false = [], [], [], []
-    for t in times:
-        seen = [o for o in objects if first_seen.get(o.id, math.inf) <= t and np.all(np.isfinite(o.state(t)))]
+    at = {o.id: np.asarray(o.state(times), dtype=np.float64).reshape(len(times), 6) for o in objects}
+    for k, t in enumerate(times):
+        seen = [o for o in objects if first_seen.get(o.id, math.inf) <= t and np.all(np.isfinite(at[o.id][k]))]
         est_ids, est = [], []
         for tr in tracks:
             if tr.t_confirmed_s is None or tr.t_confirmed_s > t or (tr.t_deleted_s is not None and tr.t_deleted_s <= t):
@@ -214,7 +217,7 @@ def score_scene(objects: Sequence[TruthObject], output: SimOutput, t_end_s: floa
             if pos is not None:
                 est_ids.append(tr.id)
                 est.append(pos)
-        truth = np.array([o.state(t)[:3] for o in seen]).reshape(-1, 3)
+        truth = np.array([at[o.id][k, :3] for o in seen]).reshape(-1, 3)
         res = gospa(truth, np.array(est).reshape(-1, 3), c_m)
         g.append(res.distance_m)
         loc.append(res.localisation_m)

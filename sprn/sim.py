@@ -255,6 +255,10 @@ class _SiteState:
     rcs_m2: FloatArray
     swerling: NDArray[np.int_]
     dwells: tuple[NDArray[np.bool_], NDArray[np.bool_]]
+    fence: Region
+    """The search frame's volume (:func:`~sprn.radar.scan.search_fence`), the same at every frame."""
+    next_dwell: tuple[list[int], list[int]]
+    """For every frame, the first frame at or after it with a dwell, in search and in track (-1: none)."""
     tracking: bool = False
     next_k: int = 0
     process: simpy.Process | None = None
@@ -307,10 +311,11 @@ def _site_states(sites: Sequence[Site], scene: Scene, phase_rng: np.random.Gener
         search_frame = np.arange(len(t)) % fps == 0
         seen = vis.any(axis=1)
         always = search_frame if config.false_alarms else np.zeros(len(t), dtype=bool)
+        dwells = ((seen & search_frame) | always, seen | always)
         out.append(_SiteState(
             site=site, index=i, frame_s=frame, frames_per_search=fps, phase_s=phase, states=states, visible=vis,
             cos_scan=cos_scan, snr_per_m2=snr, rcs_m2=rcs, swerling=swerling,
-            dwells=((seen & search_frame) | always, seen | always),
+            dwells=dwells, fence=search_fence(site), next_dwell=(_next_true(dwells[0]), _next_true(dwells[1])),
         ))
     return out
 
@@ -319,9 +324,20 @@ def _next_frame(st: _SiteState, now: float) -> int | None:
     """The next frame, at or after ``now`` and not yet dwelt in, at which the site dwells:
     one with an object in coverage (in search, only search frames), and with false alarms
     on every search frame."""
-    k0 = max(st.next_k, int(np.ceil((now - st.phase_s) / st.frame_s - 1e-9)))
-    cand = np.flatnonzero(st.dwells[st.tracking][k0:]) + k0
-    return int(cand[0]) if len(cand) else None
+    k0 = max(st.next_k, math.ceil((now - st.phase_s) / st.frame_s - 1e-9))
+    ahead = st.next_dwell[st.tracking]
+    return None if k0 >= len(ahead) or ahead[k0] < 0 else ahead[k0]
+
+
+_NO_STATES = np.zeros((0, 6))
+_NO_VALUES = np.zeros(0)
+
+
+def _next_true(mask: NDArray[np.bool_]) -> list[int]:
+    """For every index, the first index at or after it where ``mask`` is true (-1: none)."""
+    where = np.flatnonzero(mask)
+    at = np.searchsorted(where, np.arange(len(mask)))
+    return [int(where[i]) if i < len(where) else -1 for i in at.tolist()]
 
 
 class _Network:
@@ -338,6 +354,7 @@ class _Network:
         self.seed = seed
         self.tracker = tracker
         self.config = config
+        self.hold_s = config.hold_s  # asked for at every message
         self.log: list[Event] = []
         self.detections: list[Detection] = []
         self.labels: list[tuple[str, ...]] = []
@@ -380,18 +397,19 @@ class _Network:
         site, now = st.site, float(self.env.now)
         st.dwell_times.append(now)
         rng = self._streams((self.seed, 2, st.index, k))  # default_rng(SeedSequence([...])), made fast
-        idx = np.flatnonzero(st.visible[k])
         tracking = st.tracking
-        x = st.states[k, idx]
-        regions: list[Region] = []
-        if self.false_alarms:
-            if k % st.frames_per_search == 0:
-                regions.append(search_fence(site))
-            if tracking:  # centred on the truth: a track's prediction errs by far less than the window
+        regions: list[Region] = [st.fence] if self.false_alarms and k % st.frames_per_search == 0 else []
+        if not st.visible[k].any():  # nothing in coverage (most dwells of most sites): false alarms at most
+            reports = scan(site, now, _NO_STATES, _NO_VALUES, [], [], _NO_VALUES, rng, tracking=tracking,
+                           regions=regions, confirm=self.false_alarms and self.confirm)
+        else:
+            idx = np.flatnonzero(st.visible[k])
+            x = st.states[k, idx]
+            if self.false_alarms and tracking:  # centred on the truth: a track's prediction errs by far less
                 regions.extend(track_window(site, z) for z in measure(site, x))
-        reports = scan(site, now, x, st.snr_per_m2[tracking][k, idx] * st.rcs_m2[k, idx],
-                       st.swerling[k, idx].tolist(), [self.ids[i] for i in idx], st.cos_scan[k, idx], rng,
-                       tracking=tracking, regions=regions, confirm=self.false_alarms and self.confirm)
+            reports = scan(site, now, x, st.snr_per_m2[tracking][k, idx] * st.rcs_m2[k, idx],
+                           st.swerling[k, idx].tolist(), [self.ids[i] for i in idx], st.cos_scan[k, idx], rng,
+                           tracking=tracking, regions=regions, confirm=self.false_alarms and self.confirm)
         self._send(st, [(_with_rcs(site, det, tracking), ids) for det, ids in reports], Dwell(now, site.name, tracking))
 
     # --- links and command centre ------------------------------------------------------
@@ -422,7 +440,15 @@ class _Network:
                 self.event("report_lost", site=site.name, t_meas_s=det.t_s)
             else:
                 kept.append(det)
-        self.env.process(self._deliver(header, kept, delay))
+        if kept:
+            self.env.process(self._deliver(header, kept, delay))
+        else:  # a header alone: nothing happens at its arrival, so it waits for its release at once
+            self.env.process(self._deliver_header(header, delay))
+
+    def _deliver_header(self, header: Dwell, delay: float) -> simpy.events.ProcessGenerator:
+        yield self.env.timeout(max(delay, header.t_s + self.hold_s - self.env.now))
+        heapq.heappush(self._buffer, (header.t_s, next(self._order), header))
+        self._release()
 
     def _deliver(self, header: Dwell, dets: list[Detection], delay: float) -> simpy.events.ProcessGenerator:
         yield self.env.timeout(delay)
@@ -432,14 +458,14 @@ class _Network:
             heapq.heappush(self._buffer, (det.t_s, next(self._order), det))
         if dets and not self.first_report.triggered:
             self.first_report.succeed(dets[0].t_s)
-        yield self.env.timeout(max(0.0, header.t_s + self.config.hold_s - self.env.now))
+        yield self.env.timeout(max(0.0, header.t_s + self.hold_s - self.env.now))
         self._release()
 
     def _release(self) -> None:
         """Feed the track manager, in measurement-time order, the scans whose hold is over."""
         cfg = self.config
         out: list[Detection | AnglesDetection | Dwell] = []
-        while self._buffer and self._buffer[0][0] <= self.env.now - cfg.hold_s + 1e-9:
+        while self._buffer and self._buffer[0][0] <= self.env.now - self.hold_s + 1e-9:
             out.append(heapq.heappop(self._buffer)[2])
         scans: dict[tuple[float, str], list[Detection | AnglesDetection]] = {}
         headers: dict[tuple[float, str], Dwell] = {}
@@ -735,7 +761,7 @@ class _SpaceEchelon:
         elif self.launch.azimuth_from != "triangulation, usable":
             self._refine_azimuth()
         heapq.heappush(net._buffer, (det.t_s, next(net._order), det))
-        yield net.env.timeout(max(0.0, det.t_s + net.config.hold_s - net.env.now))
+        yield net.env.timeout(max(0.0, det.t_s + net.hold_s - net.env.now))
         net._release()
 
     def _declare_launch(self) -> None:

@@ -36,7 +36,10 @@ class Obj:
     x0: np.ndarray
     t0_s: float = 0.0
 
-    def state(self, t_s: float) -> np.ndarray:
+    def state(self, t_s: float | np.ndarray) -> np.ndarray:
+        """The state at ``t_s``; at each of an array of times, ``(n, 6)`` (scoring asks for both)."""
+        if np.ndim(t_s):
+            return np.array([self.state(float(t)) for t in np.ravel(t_s)])
         return dynamics.propagate(self.x0, t_s - self.t0_s) if t_s > self.t0_s else self.x0
 
 

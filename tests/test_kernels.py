@@ -265,3 +265,26 @@ def test_lloyd_converges_to_the_weighted_means_of_its_clusters():
         sel = labels == k
         assert np.allclose(centres[k], w[sel] @ z[sel] / w[sel].sum(), rtol=0, atol=1e-12)
     assert sorted(np.bincount(labels)) == [300, 300, 300]  # well separated: the generating clusters
+
+
+def test_cached_kernels_are_dropped_when_any_kernel_source_changes(tmp_path):
+    """numba checks only a function's own file: the IMM's kernels, which compile flight.py's
+    functions into themselves, would keep running old equations after flight.py changed."""
+    from sprn.kernels import _drop_stale_cache
+
+    (tmp_path / "flight.py").write_text("A = 1\n")
+    (tmp_path / "imm.py").write_text("B = 2\n")
+    cache = tmp_path / "__pycache__"
+    cache.mkdir()
+    cached = [cache / "imm.imm_predict-1.py311.nbi", cache / "imm.imm_predict-1.py311.1.nbc"]
+    for f in cached:
+        f.write_bytes(b"old")
+    _drop_stale_cache(tmp_path)  # no digest yet: whatever is cached is of unknown sources
+    assert not any(f.exists() for f in cached)
+    for f in cached:
+        f.write_bytes(b"new")
+    _drop_stale_cache(tmp_path)  # the same sources: kept
+    assert all(f.exists() for f in cached)
+    (tmp_path / "flight.py").write_text("A = 3\n")  # imm.py untouched, its cache stale
+    _drop_stale_cache(tmp_path)
+    assert not any(f.exists() for f in cached)

@@ -30,7 +30,8 @@ class Still:
         self.id, self.kind, self.r = name, "reentry-vehicle", np.asarray(r, dtype=float)
 
     def state(self, t_s):
-        return np.concatenate([self.r, np.zeros(3)])
+        one = np.concatenate([self.r, np.zeros(3)])
+        return np.tile(one, (np.size(t_s), 1)) if np.ndim(t_s) else one
 
 
 def report(t_s):
@@ -66,3 +67,12 @@ def test_identity_switches_count_changes_of_the_track_taking_an_objects_own_repo
     steady = scored([a, b], [track(1, first, a.r), track(2, second, b.r)],
                     [(d, ("a",)) for d in first] + [(d, ("b",)) for d in second])
     assert steady.identity_switches == 0 and all(f.purity == 1.0 for f in steady.tracks)
+
+
+def test_a_run_that_saw_nothing_scores_without_error():
+    """No report of any object: no GOSPA time before the end (the Monte Carlo run of a
+    flight no radar saw)."""
+    objects = [Still("rv", [7e6, 0.0, 0.0])]
+    out = SimpleNamespace(label_map=lambda: {}, tracker=SimpleNamespace(tracks=[]), classes={}, detections=[])
+    score = score_scene(objects, out, 40.0)  # type: ignore[arg-type]
+    assert score.times_s.size == 0 and score.objects[0].first_detection_s is None

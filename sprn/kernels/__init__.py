@@ -25,11 +25,37 @@ arguments.
 Compiled code is cached on disk next to the source (``cache=True``), so a process pays
 for compilation (a few seconds) only the first time after installation or a change, and
 a command that never calls a kernel never imports this package (the command line imports
-lazily).
+lazily). numba keys each cached function on its own file's time stamp only, and the
+IMM's kernels compile :mod:`~sprn.kernels.flight`'s functions into themselves: after a
+change to ``flight.py`` alone they would go on running the old equations. So the digest
+of this package's sources is kept beside the cache, and the cache is dropped when it
+differs (:func:`_drop_stale_cache`).
 """
 
-from sprn.kernels import imm
-from sprn.kernels.flight import (
+import hashlib
+from pathlib import Path
+
+
+def _drop_stale_cache(here: Path = Path(__file__).parent) -> None:
+    """Delete numba's cached code of the package in ``here`` if any of its sources changed since it was cached."""
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(here.glob("*.py")))).hexdigest()
+    cache = here / "__pycache__"
+    stamp = cache / "kernels-sources.sha256"
+    try:
+        if stamp.is_file() and stamp.read_text() == digest:
+            return
+        for f in [*cache.glob("*.nbi"), *cache.glob("*.nbc")]:
+            f.unlink(missing_ok=True)
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(digest)
+    except OSError:  # an installation we cannot write to is not being edited; numba caches elsewhere
+        pass
+
+
+_drop_stale_cache()
+
+from sprn.kernels import imm  # noqa: E402  (after the cache check)
+from sprn.kernels.flight import (  # noqa: E402
     BALLISTIC,
     BOOST,
     REENTRY,

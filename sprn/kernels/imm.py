@@ -208,8 +208,10 @@ def extended(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, slots: np.ndarray
 def imm_predict(xs: np.ndarray, ps: np.ndarray, kinds: np.ndarray, dims: np.ndarray, slots: np.ndarray,
                 carry_x: np.ndarray, carry_p: np.ndarray, moved: np.ndarray, has_moved: np.ndarray,
                 mu: np.ndarray, generator: np.ndarray, generator_air: np.ndarray, dt_s: float,
-                params: np.ndarray, wm: np.ndarray, wc: np.ndarray, spread: np.ndarray) -> np.ndarray:
-    """Mix the modes and predict each by ``dt_s``, in place; return the predicted mode probabilities."""
+                params: np.ndarray, wm: np.ndarray, wc: np.ndarray, spread: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mix the modes and predict each by ``dt_s``, in place; return the predicted mode
+    probabilities and the combined ``[r, v]`` mean and covariance (:func:`combine`)."""
     n_modes = mu.size
     trans = _air_transition(xs, mu, generator, generator_air, dt_s, params[AIR_TOP])
     c = mu @ trans
@@ -243,7 +245,8 @@ def imm_predict(xs: np.ndarray, ps: np.ndarray, kinds: np.ndarray, dims: np.ndar
         has_moved[j] = keep
     c = np.maximum(c, MIN_PROBABILITY)
     out: np.ndarray = c / np.sum(c)
-    return out
+    x6, p6 = combine(out, xs[:, :6].copy(), ps[:, :6, :6].copy())
+    return out, x6, p6
 
 
 @njit(cache=True)
@@ -333,8 +336,10 @@ def imm_innovation(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, moved: np.n
 
 @njit(cache=True)
 def imm_correct(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, has_moved: np.ndarray, mu: np.ndarray,
-                ys: np.ndarray, s: np.ndarray, pxz: np.ndarray, s_inv: np.ndarray) -> np.ndarray:
-    """Update every mode with its innovation, in place; return the posterior mode probabilities.
+                ys: np.ndarray, s: np.ndarray, pxz: np.ndarray, s_inv: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Update every mode with its innovation, in place; return the posterior mode
+    probabilities and the combined ``[r, v]`` mean and covariance (:func:`combine`).
 
     Each mode: ``x + K y``, ``P - K S K'`` with ``K = Pxz S^-1``; the probabilities are the
     prior ones times each mode's Gaussian likelihood ``N(y; 0, S)``, normalised, floored
@@ -356,4 +361,5 @@ def imm_correct(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, has_moved: np.
     w = mu * np.exp(log_lik - np.max(log_lik))
     w = np.maximum(w / np.sum(w), MIN_PROBABILITY)
     out: np.ndarray = w / np.sum(w)
-    return out
+    x6, p6 = combine(out, xs[:, :6].copy(), ps[:, :6, :6].copy())
+    return out, x6, p6

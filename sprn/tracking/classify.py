@@ -122,11 +122,10 @@ def class_probabilities(track: Track, bands: Mapping[str, str],
         for c, sig in signatures.items():
             log_p[c] += _rcs_evidence(r, sig.mean_db(band), sig.swerling)
         log_p["false"] += _rcs_evidence(r, None, 1)
-    learnt = [e for e in track.history
+    e = next((e for e in reversed(track.history)  # the latest estimate with a learnt 1/beta
               if math.isfinite(e.sigma_inv_beta_m2_kg) and e.inv_beta_m2_kg > 0.0
-              and e.sigma_inv_beta_m2_kg < LEARNT_SHARE * track.config.sigma_inv_beta_m2_kg]
-    if learnt:
-        e = learnt[-1]
+              and e.sigma_inv_beta_m2_kg < LEARNT_SHARE * track.config.sigma_inv_beta_m2_kg), None)
+    if e is not None:
         ln_ib = math.log(e.inv_beta_m2_kg)
         ln_sigma = e.sigma_inv_beta_m2_kg / e.inv_beta_m2_kg
         for c, (mean, spread) in INV_BETA_POPULATIONS.items():
@@ -157,14 +156,13 @@ def _rcs_evidence(r: NDArray[np.float64], mean_db: float | None, swerling: int) 
 def _boost_end(track: Track) -> float:
     """The time of the track's last estimate under thrust (boost mode most likely, or a
     thrust estimate above two sigma of nothing); -inf if none."""
-    t = -np.inf
-    for e in track.history:
+    for e in reversed(track.history):
         if e.mode_probabilities:
             if e.mode_probabilities[_BOOST] > 0.5:
-                t = e.t_s
+                return float(e.t_s)
         elif math.isfinite(e.thrust_mps2) and e.thrust_mps2 > 1.0:
-            t = e.t_s
-    return float(t)
+            return float(e.t_s)
+    return -math.inf
 
 
 def most_likely(probabilities: Mapping[str, float]) -> str:

@@ -93,13 +93,14 @@ class Detectability:
         if last is not None and last[0] == snr_per_m2 and last[1] == pfa:
             return last[2]
         snr = snr_per_m2 * _RCS_M2
-        out = np.stack([pd_swerling1(snr, pfa), pd_swerling3(snr, pfa)])
+        out = np.empty((2, snr.size))
+        out[0], out[1] = pd_swerling1(snr, pfa), pd_swerling3(snr, pfa)
         self._last_pd = (snr_per_m2, pfa, out)
         return out
 
     def pd(self, band: str, snr_per_m2: float, pfa: float) -> float:
         """The probability that a dwell whose 1 m^2 SNR is ``snr_per_m2`` detects the object."""
-        p = float(np.sum(self._normalised(band) * self._pd(snr_per_m2, pfa)))
+        p = float(np.vdot(self._normalised(band), self._pd(snr_per_m2, pfa)))
         return min(max(p, PD_MIN), PD_MAX)
 
     def report(self, band: str, rcs_dbsm: float) -> None:

@@ -223,9 +223,10 @@ class ImmAdapter(CombinedEstimate):
 
     def predict(self, dt_s: float) -> None:
         """Mix the modes and propagate each by ``dt_s`` seconds."""
-        self.mu = kimm.imm_predict(self.xs, self.ps, self.kinds, self.dims, self.slots, self.carry_x, self.carry_p,
-                                   self.moved, self.has_moved, self.mu, self.generator, self.generator_air,
-                                   float(dt_s), self.params, self.wm, self.wc, self.spread)
+        mu, x, p = kimm.imm_predict(self.xs, self.ps, self.kinds, self.dims, self.slots, self.carry_x, self.carry_p,
+                                    self.moved, self.has_moved, self.mu, self.generator, self.generator_air,
+                                    float(dt_s), self.params, self.wm, self.wc, self.spread)
+        self._keep_moments(mu, x, p)
 
     def widen(self, q_m2_s3: float, dt_s: float) -> None:
         """Add white acceleration noise of density ``q_m2_s3`` over ``dt_s`` to every mode's
@@ -250,8 +251,15 @@ class ImmAdapter(CombinedEstimate):
 
     def correct(self, inn: ImmInnovation) -> None:
         """Update every mode and the mode probabilities with the measurement likelihoods."""
-        self.mu = kimm.imm_correct(self.xs, self.ps, self.dims, self.has_moved, self.mu, inn.ys, inn.s_modes,
-                                   inn.pxz, inn.s_inv)
+        mu, x, p = kimm.imm_correct(self.xs, self.ps, self.dims, self.has_moved, self.mu, inn.ys, inn.s_modes,
+                                    inn.pxz, inn.s_inv)
+        self._keep_moments(mu, x, p)
+
+    def _keep_moments(self, mu: FloatArray, x: FloatArray, p: FloatArray) -> None:
+        """Take new mode probabilities and the combined moments the kernel computed with them."""
+        x.setflags(write=False)
+        p.setflags(write=False)
+        self.mu, self._moments, self._moments_mu = mu, (x, p), mu
 
     def combined(self) -> tuple[FloatArray, FloatArray]:
         """The mixture's ``[r, v]`` mean and covariance (moment matched), read-only.

@@ -567,13 +567,13 @@ def _coasted(x: FloatArray, dt_s: float) -> FloatArray:
     100 s coast, against ranges of thousands; no filter is propagated for it)."""
     if dt_s == 0.0:
         return x
-    r, v = x[:3], x[3:]
-    r2 = float(r @ r)
-    g = (-GM_M3_S2 / (r2 * math.sqrt(r2))) * r
-    out = np.empty(6)
-    out[:3] = r + v * dt_s + (0.5 * dt_s * dt_s) * g
-    out[3:] = v + dt_s * g
-    return out
+    rx, ry, rz, vx, vy, vz = x[:6].tolist()  # plain floats: six numbers, asked for at every dwell
+    r2 = rx * rx + ry * ry + rz * rz
+    k = -GM_M3_S2 / (r2 * math.sqrt(r2))
+    gx, gy, gz = k * rx, k * ry, k * rz
+    h = 0.5 * dt_s * dt_s
+    return np.array([rx + vx * dt_s + h * gx, ry + vy * dt_s + h * gy, rz + vz * dt_s + h * gz,
+                     vx + dt_s * gx, vy + dt_s * gy, vz + dt_s * gz])
 
 
 def _since(reports: Sequence[Detection], t0_s: float) -> list[Detection]:
