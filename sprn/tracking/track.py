@@ -139,9 +139,8 @@ def widening_q(y: FloatArray, s: FloatArray, h: FloatArray, q_unit: FloatArray, 
 
 
 @functools.lru_cache(maxsize=64)
-@functools.lru_cache(maxsize=64)
 def gate_threshold(probability: float, dof: int) -> float:
-    """The chi-square quantile of the gate (cached: scipy's inverse costs more than an update)."""
+    """The chi-square quantile of the gate (cached: asked for at every update)."""
     return chi2_quantile(probability, dof)
 
 
