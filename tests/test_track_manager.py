@@ -140,3 +140,35 @@ def test_blend_is_the_moment_matched_mixture():
     np.testing.assert_allclose(out.x, np.arange(6.0) + 1.5)
     spread = 0.25 * 0.75 * 4.0  # w1 w2 (x1 - x2)^2 per component
     np.testing.assert_allclose(np.diag(out.P), 0.25 + 3.0 + spread)
+
+
+def test_a_track_beside_an_unresolved_neighbour_allows_for_merged_returns():
+    """Two tracks inside one resolution cell of a radar (the sim's merge rule,
+    ``sprn.radar.scan.unresolved``): each report may be their merged return, so each track
+    adds ``d^2 / 3`` of their measurement difference ``d`` to its reports' variances (the
+    centroid's place between the two is unknown: uniform, variance d^2 / 3 about its own).
+    Resolved in range, or a site without a radar model: nothing added."""
+    from sprn.radar import network as nw
+    from sprn.radar.measurement import measure
+    from sprn.radar.scan import range_resolution_m
+    from sprn.tracking.tracker import View
+
+    site = nw.site("mishelevka")
+    tk = Tracker(sites={site.name: site})
+    x = np.array([-3.3e6, 3.0e6, 4.6e6, 2000.0, -3000.0, -3500.0])
+    dr = 0.4 * range_resolution_m(site)
+    los = (x[:3] - site.r_ecef_m) / np.linalg.norm(x[:3] - site.r_ecef_m)
+    near = x + np.concatenate([dr * los, [0.0, 0.0, 0.0]])
+    far = x + np.concatenate([3.0 * range_resolution_m(site) * los, [0.0, 0.0, 0.0]])
+
+    def view(s):
+        return View(seen=True, pd=0.9, snr_per_m2=1.0, x=s, z=measure(site, s, True))
+
+    spread = tk._merge_spread(site, [view(x), view(near), view(far)])
+    d = measure(site, near, True) - measure(site, x, True)
+    np.testing.assert_allclose(spread[0], d * d / 3.0, rtol=1e-9, atol=1e-30)
+    np.testing.assert_allclose(spread[1], d * d / 3.0, rtol=1e-9, atol=1e-30)
+    assert spread[0][0] == pytest.approx(dr * dr / 3.0, rel=1e-6)
+    assert spread[2] is None  # three range cells away: resolved
+    plain = SITE  # a site of a measurement file: no radar model, no resolution cell
+    assert tk._merge_spread(plain, [view(x), view(near)]) == [None, None]

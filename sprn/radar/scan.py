@@ -153,21 +153,30 @@ def aspect_rad(site: Site, states: ArrayLike) -> FloatArray:
     return np.asarray(np.arctan2(cross, np.sum(to_radar * v, axis=-1)), dtype=float)
 
 
+def unresolved(site: Site, za: Sequence[float], zb: Sequence[float], wide: float = 1.0) -> bool:
+    """Whether ``site``'s radar merges the returns of two objects measured at ``za`` and
+    ``zb`` (range m, azimuth rad, elevation rad): slant ranges closer than the range
+    resolution, and azimuths (as cross-range angles, times ``cos(el)``) and elevations
+    closer than the beamwidths broadened by ``wide`` (``1 / cos(scan)``). A site without
+    a radar type resolves everything."""
+    rt = site.radar
+    if rt is None or abs(za[0] - zb[0]) >= range_resolution_m(site):
+        return False
+    d_az = abs((za[1] - zb[1] + math.pi) % (2.0 * math.pi) - math.pi) * math.cos(0.5 * (za[2] + zb[2]))
+    return d_az < rt.beamwidth_az_rad * wide and abs(za[2] - zb[2]) < rt.beamwidth_el_rad * wide
+
+
 def resolved_groups(site: Site, states: FloatArray, cos_scan: FloatArray) -> list[list[int]]:
     """Groups of objects the radar cannot resolve (single linkage), in order of their first member.
 
-    A pair is unresolved when its slant ranges differ by less than the range resolution
-    and its azimuths and elevations by less than the beamwidths (broadened by ``1 /
-    cos(scan)``); azimuth differences count as cross-range angles (times ``cos(el)``).
+    A pair is :func:`unresolved` at the wider of its two beams (``1 / cos(scan)``).
     A site without a radar type resolves everything.
     """
     n = len(states)
     parent = list(range(n))
-    rt = site.radar
-    if rt is None or n < 2:
+    if site.radar is None or n < 2:
         return [[i] for i in range(n)]
     z = measure(site, states).tolist()  # plain floats: the pair loop below is most of a dwell's cost otherwise
-    d_range = range_resolution_m(site)
     broaden = (1.0 / np.clip(cos_scan, MIN_SCAN_COSINE, 1.0)).tolist()
 
     def root(i: int) -> int:
@@ -177,14 +186,8 @@ def resolved_groups(site: Site, states: FloatArray, cos_scan: FloatArray) -> lis
         return i
 
     for i in range(n):
-        ri, ai, ei = z[i][:3]
         for j in range(i + 1, n):
-            rj, aj, ej = z[j][:3]
-            if abs(ri - rj) >= d_range:
-                continue
-            d_az = abs((ai - aj + math.pi) % (2.0 * math.pi) - math.pi) * math.cos(0.5 * (ei + ej))
-            wide = max(broaden[i], broaden[j])
-            if d_az < rt.beamwidth_az_rad * wide and abs(ei - ej) < rt.beamwidth_el_rad * wide:
+            if unresolved(site, z[i], z[j], max(broaden[i], broaden[j])):
                 parent[root(j)] = root(i)
     groups: dict[int, list[int]] = {}
     for i in range(n):

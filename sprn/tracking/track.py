@@ -18,6 +18,7 @@ import copy
 import functools
 import math
 from collections.abc import Mapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -279,6 +280,10 @@ class Track:
     miss_log: float = 0.0
     detect: Detectability = field(default_factory=Detectability)
     t_used_s: float = float("-inf")
+    merge_var: FloatArray | None = None
+    """Variances (range, azimuth, elevation, range rate) added to this scan's reports: the
+    spread of another track's return merged with this one's (set by the track manager
+    for the scan: :meth:`sprn.tracking.tracker.Tracker._merge_spread`)."""
     _surprises: list[bool] = field(default_factory=list)
     _q_extra: float = 0.0
 
@@ -427,6 +432,18 @@ class Track:
         first guard), a track whose initiation was 3 sigma off took range rate when the
         term was 12 m/s and locked onto the wrong solution.
         """
+        if self.merge_var is not None:
+            return self._spread(self._usable_rate(det, site))
+        return self._usable_rate(det, site)
+
+    def _spread(self, det: Detection) -> Detection:
+        """The report with :attr:`merge_var` added to its variances."""
+        assert self.merge_var is not None
+        sigma = np.sqrt(np.asarray(det.sigma) ** 2 + self.merge_var[:det.sigma.size])
+        return dataclasses.replace(det, sigma=sigma)
+
+    def _usable_rate(self, det: Detection, site: Site) -> Detection:
+        """The detection, without its range rate while the track is too uncertain for it (:meth:`_usable`)."""
         if det.z.size < 4:
             return det
         x, p = self.filter.x, self.filter.P
