@@ -32,7 +32,6 @@ Python IMM over :class:`~sprn.tracking.filters.UkfAdapter` modes it replaced.
 from __future__ import annotations
 
 import math
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -268,10 +267,8 @@ class ImmAdapter(CombinedEstimate):
         blend) replaces ``mu`` with a new array, and :meth:`widen` forgets them; a track
         asks for them several times a scan."""
         if self._moments is None or self._moments_mu is not self.mu:
-            x, p = kimm.combine(self.mu, self.xs[:, :6].copy(), self.ps[:, :6, :6].copy())
-            x.setflags(write=False)
-            p.setflags(write=False)
-            self._moments, self._moments_mu = (x, p), self.mu
+            self._keep_moments(self.mu, *kimm.combine(self.mu, self.xs[:, :6].copy(), self.ps[:, :6, :6].copy()))
+        assert self._moments is not None
         return self._moments
 
     def inv_beta_sigma(self) -> float:

@@ -15,10 +15,10 @@ is offered; a :class:`Track` decides whether to take it and how:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import math
 from collections.abc import Mapping, Sequence
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
