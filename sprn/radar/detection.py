@@ -251,7 +251,11 @@ def _face_normals(boresight_az_rad: float, sector_width_rad: float, faces: int, 
 def scan_cosine(site: Site, r_ecef_m: ArrayLike, tilt_rad: float | None = None) -> FloatArray:
     """Cosine of the angle between the line of sight and the nearest face normal."""
     tilt = (site.radar.face_tilt_rad if site.radar is not None else 0.0) if tilt_rad is None else tilt_rad
-    enu = (np.asarray(r_ecef_m, dtype=float) - site.r_ecef_m) @ site.enu_rotation.T
+    r = np.asarray(r_ecef_m, dtype=float)
+    if r.ndim == 1:  # one position (the tracker's every view): three small products
+        one = site.enu_rotation @ (r - site.r_ecef_m)
+        return np.asarray(float(np.max(face_normals_enu(site, tilt) @ one)) / math.sqrt(float(one @ one)))
+    enu = (r - site.r_ecef_m) @ site.enu_rotation.T
     los = enu / np.linalg.norm(enu, axis=-1, keepdims=True)
     return np.asarray(np.max(los @ face_normals_enu(site, tilt).T, axis=-1), dtype=float)
 
@@ -262,9 +266,7 @@ def snr_per_m2(site: Site, range_m: float, r_ecef_m: ArrayLike, *, tracking: boo
     a mean RCS to an SNR, and an echo's SNR back to an RCS. The site must have a radar model."""
     assert site.radar is not None
     rt = site.radar
-    enu = site.enu_rotation @ (np.asarray(r_ecef_m, dtype=float) - site.r_ecef_m)  # scan_cosine of one position
-    cos_scan = float(np.max(face_normals_enu(site, rt.face_tilt_rad) @ enu)) / math.sqrt(float(enu @ enu))
-    scan = min(max(cos_scan, MIN_SCAN_COSINE), 1.0) ** rt.scan_loss_exponent
+    scan = min(max(float(scan_cosine(site, r_ecef_m)), MIN_SCAN_COSINE), 1.0) ** rt.scan_loss_exponent
     return float(_snr_at_one_metre(rt, tracking) * scan / range_m**4)
 
 
