@@ -341,3 +341,45 @@ def test_split_sample_keeps_the_sample_mean_and_covariance():
     # spread within them (whitened by the whole) is under half of it (each is ~1/K long).
     within = sum(w * c for w, _, c in comps)
     assert np.trace(np.linalg.solve(cov, within)) < 0.5 * 2
+
+
+def test_imm_kept_moments_are_always_those_of_its_modes():
+    """The IMM keeps its combined [r, v] moments until its modes change (they are asked for
+    several times a scan). Whatever changed them (prediction, update, widening, a JPDA
+    blend), what it hands out must be the moments of the modes as they are now, and
+    read-only (a caller writing into them would corrupt the next caller's)."""
+    import copy
+
+    from sprn.tracking.track import blend
+
+    def fresh(imm):
+        return kernels.imm.combine(imm.mu, imm.xs[:, :6].copy(), imm.ps[:, :6, :6].copy())
+
+    def same(imm):
+        x, p = imm.combined()
+        xr, pr = fresh(imm)
+        assert np.array_equal(x, xr) and np.array_equal(p, pr)
+        assert not x.flags.writeable and not p.flags.writeable
+        assert imm.x is x and imm.P is p  # asked again: the kept ones
+
+    x6, p6 = _state(), np.diag([1e4, 1e4, 1e4, 1.0, 1.0, 1.0])
+    imm = _imm(x6, p6)
+    same(imm)
+    imm.predict(2.0)
+    same(imm)
+    before = imm.P.copy()
+    imm.widen(5.0, 2.0)
+    same(imm)
+    assert np.all(np.diag(imm.P) > np.diag(before))
+    site = Site.from_degrees(name="s", lat_deg=40.0, lon_deg=130.0, alt_m=0.0, min_el_deg=0.0, sigma_range_m=50.0,
+                             sigma_az_deg=0.05, sigma_el_deg=0.05, revisit_s=2.0, max_range_km=6000.0)
+    z = measure(site, imm.x) + np.array([30.0, 1e-4, -1e-4])
+    imm.correct(imm.innovation(z, site, np.diag(site.noise_std**2)))
+    same(imm)
+    other = copy.deepcopy(imm)
+    other.predict(1.0)
+    imm.predict(1.0)
+    merged = blend([imm, other], np.array([0.5, 0.5]))
+    same(merged)
+    with pytest.raises(ValueError):
+        merged.x[0] = 0.0
