@@ -65,3 +65,24 @@ def test_the_fluctuation_tells_the_swerling_case_and_a_band_learns_alone():
     assert abs(d.pd("VHF", per_m2, PFA) - truth) < 3.0 * math.sqrt(truth * (1 - truth) / 200)
     prior = Detectability()
     assert d.pd("UHF", per_m2, PFA) == prior.pd("UHF", per_m2, PFA)
+
+
+def test_kept_posterior_and_pd_grid_follow_every_report_and_miss():
+    """A track's Detectability keeps its normalised posterior and its last Pd grid (a
+    chance asks for them twice); after every report and miss what it answers must be what
+    a fresh one fed the same sequence answers."""
+    kept = Detectability()
+    events = [("miss", 5.0), ("report", -3.0), ("miss", 5.0), ("miss", 2.0), ("report", 1.0), ("miss", 5.0)]
+    pds = []
+    for k, (kind, value) in enumerate(events):
+        pds.append(kept.pd("VHF", 5.0, 1e-6))
+        if kind == "miss":
+            kept.miss("VHF", value, 1e-6)
+        else:
+            kept.report("VHF", value)
+        replay = Detectability()
+        for kind2, value2 in events[: k + 1]:
+            replay.miss("VHF", value2, 1e-6) if kind2 == "miss" else replay.report("VHF", value2)
+        assert kept.pd("VHF", 5.0, 1e-6) == replay.pd("VHF", 5.0, 1e-6)
+        assert kept.mean_rcs_dbsm("VHF") == replay.mean_rcs_dbsm("VHF")
+    assert pds[1] < pds[0]  # a miss where the radar should have seen it lowers the next pd
