@@ -114,6 +114,62 @@ def test_free_flight_rmse_within_1_3_pcrlb(cases, default_runs):
     assert ratio <= 1.3
 
 
+def _boost_thrust(c):
+    """The truth's non-gravitational acceleration at mid-boost (m/s^2): the boost model's
+    thrust for the bound's Jacobians (which depend on it only through the position it adds)."""
+    from sprn import dynamics
+
+    boost = [d.t_s for d in c.detections if c.truth.phase(d.t_s) == "boost"]
+    tm, h = 0.5 * (boost[0] + boost[-1]), 0.5
+    x = c.truth.state(np.array([tm - h, tm, tm + h]))
+    return (x[2, 3:] - x[0, 3:]) / (2 * h) - dynamics.ballistic_derivative(x[1], 0.0)[3:]
+
+
+def test_boost_rmse_against_its_bounds(cases, default_runs):
+    """The boost phase, from the first track state + 30 s (issue 14 asked for a position
+    RMSE at most twice the free-flight one). Two posterior Cramer-Rao bounds over the boost
+    reports (diffuse prior on ``[r, v]``):
+
+    * with the boost model's own thrust random walk and the tracker's thrust prior: the
+      tracker's RMSE within 1.3 times it (as in free flight: Gaussian approximations, ~10 %
+      sampling error of an RMS ratio over 20 runs);
+    * with the thrust *known* (no thrust uncertainty at all, no process noise): what no
+      estimator can beat on these reports. It is above twice the tracker's free-flight RMSE,
+      so issue 14's boost target cannot be met with these radars (one sees the boost at
+      300-600 km, 0.05 deg: 260-520 m across the line of sight per fix) by any tracker.
+    """
+    from sprn.tracking.models import BoostModel
+
+    cfg = TrackerConfig()
+    err = own = known = free_err = 0.0
+    n_boost = n_free = 0
+    for c, tk in zip(cases, default_runs):
+        t_from = tk.history[0].t_s + 30.0
+        boost = [d for d in c.detections if c.truth.phase(d.t_s) == "boost"]
+        thrust = list(_boost_thrust(c))
+        p0 = np.diag([1e10] * 6 + [cfg.sigma_thrust_mps2**2] * 3)
+        b_own = metrics.pcrlb(c.truth.state, boost, c.sites, cfg.motion_model("boost"), p0=p0, parameters=thrust)
+        b_known = metrics.pcrlb(c.truth.state, boost, c.sites, BoostModel(q_m2_s3=1e-12, q_thrust_m2_s5=1e-12),
+                                p0=np.diag([1e10] * 6 + [1e-12] * 3), parameters=thrust)
+        for e in tk.history:
+            phase = c.truth.phase(e.t_s)
+            sq = float(np.sum((e.x[:3] - c.truth.state(e.t_s)[:3]) ** 2))
+            if phase == "boost" and e.t_s >= t_from:
+                err += sq
+                own += float(np.trace(b_own.at(e.t_s)[:3, :3]))
+                known += float(np.trace(b_known.at(e.t_s)[:3, :3]))
+                n_boost += 1
+            elif phase == "midcourse":
+                free_err += sq
+                n_free += 1
+    rmse, rms_own, rms_known = (float(np.sqrt(v / n_boost)) for v in (err, own, known))
+    free_rmse = float(np.sqrt(free_err / n_free))
+    print(f"boost RMSE {rmse:.0f} m; PCRLB with the model's thrust noise {rms_own:.0f} m, with the thrust known "
+          f"{rms_known:.0f} m; free-flight RMSE {free_rmse:.0f} m")
+    assert rmse <= 1.3 * rms_own
+    assert rms_known > 2.0 * free_rmse
+
+
 def _miss_m(prediction, truth):
     lat, lon = truth.impact_lat_deg, truth.impact_lon_deg
     return float(geo.geodesic_distance_m(prediction.lat_deg, prediction.lon_deg, lat, lon))
