@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 from sprn import dynamics, geo
 from sprn.impact import ImpactPrediction, predict_impact, territory_probabilities
 from sprn.radar.coverage import visible
-from sprn.radar.detection import dwell_geometry, radar_snr, snr_per_m2
+from sprn.radar.detection import dwell_geometry, radar_snr, scan_cosine, snr_per_m2
 from sprn.radar.measurement import Detection, Dwell, measure, position_from_measurement
 from sprn.radar.network import rcs_model
 from sprn.radar.scan import Region, Report, aspect_rad, scan, search_fence, track_window
@@ -88,7 +88,8 @@ def _with_rcs(site: Site, det: Detection, tracking: bool) -> Detection:
     calibration; NaN for a site with no radar model)."""
     if site.radar is None:
         return det
-    per_m2 = snr_per_m2(site, float(det.z[0]), position_from_measurement(site, det.z), tracking=tracking)
+    cos_scan = float(scan_cosine(site, position_from_measurement(site, det.z)))
+    per_m2 = snr_per_m2(site, float(det.z[0]), cos_scan, tracking=tracking)
     return dataclasses.replace(det, rcs_dbsm=det.snr_db - 10.0 * math.log10(per_m2))
 
 

@@ -149,6 +149,7 @@ def test_a_track_beside_an_unresolved_neighbour_allows_for_merged_returns():
     centroid's place between the two is unknown: uniform, variance d^2 / 3 about its own).
     Resolved in range, or a site without a radar model: nothing added."""
     from sprn.radar import network as nw
+    from sprn.radar.detection import scan_cosine
     from sprn.radar.measurement import measure
     from sprn.radar.scan import range_resolution_m
     from sprn.tracking.tracker import View
@@ -162,7 +163,8 @@ def test_a_track_beside_an_unresolved_neighbour_allows_for_merged_returns():
     far = x + np.concatenate([3.0 * range_resolution_m(site) * los, [0.0, 0.0, 0.0]])
 
     def view(s):
-        return View(seen=True, pd=0.9, snr_per_m2=1.0, x=s, z=measure(site, s, True))
+        return View(seen=True, pd=0.9, snr_per_m2=1.0, z=measure(site, s, True),
+                    cos_scan=float(scan_cosine(site, s[:3])))
 
     spread = tk._merge_spread(site, [view(x), view(near), view(far)])
     d = measure(site, near, True) - measure(site, x, True)

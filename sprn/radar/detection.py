@@ -260,13 +260,14 @@ def scan_cosine(site: Site, r_ecef_m: ArrayLike, tilt_rad: float | None = None) 
     return np.asarray(np.max(los @ face_normals_enu(site, tilt).T, axis=-1), dtype=float)
 
 
-def snr_per_m2(site: Site, range_m: float, r_ecef_m: ArrayLike, *, tracking: bool = False) -> float:
+def snr_per_m2(site: Site, range_m: float, cos_scan: float, *, tracking: bool = False) -> float:
     """The mean SNR a 1 m^2 target would give ``site``'s radar at slant range ``range_m`` and
-    position ``r_ecef_m`` (for its scan angle), in the track or search waveform: what scales
-    a mean RCS to an SNR, and an echo's SNR back to an RCS. The site must have a radar model."""
+    scan cosine ``cos_scan`` (:func:`scan_cosine` of its position), in the track or search
+    waveform: what scales a mean RCS to an SNR, and an echo's SNR back to an RCS. The site
+    must have a radar model."""
     assert site.radar is not None
     rt = site.radar
-    scan = min(max(float(scan_cosine(site, r_ecef_m)), MIN_SCAN_COSINE), 1.0) ** rt.scan_loss_exponent
+    scan = min(max(float(cos_scan), MIN_SCAN_COSINE), 1.0) ** rt.scan_loss_exponent
     return float(_snr_at_one_metre(rt, tracking) * scan / range_m**4)
 
 

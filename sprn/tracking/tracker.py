@@ -120,14 +120,15 @@ PARENT_DISTANCE_M = 50e3
 class View:
     """How a dwell sees a track: ``seen`` (in the site's coverage), ``pd`` (the dwell's
     detection probability on it), ``snr_per_m2`` (a 1 m^2 target's SNR there; None
-    for a site without a radar model), and the track's state ``x`` and its measurement
-    ``z`` (range, azimuth, elevation, range rate) at the dwell."""
+    for a site without a radar model), the track's measurement ``z`` (range, azimuth,
+    elevation, range rate) at the dwell and its scan cosine ``cos_scan`` (NaN unless seen
+    by a radar with a model)."""
 
     seen: bool
     pd: float
     snr_per_m2: float | None
-    x: FloatArray
     z: FloatArray
+    cos_scan: float = math.nan
 
 
 @dataclass(slots=True)
@@ -353,9 +354,10 @@ class Tracker:
                 and bool(in_sector(site, z[1])))
         rt = site.radar
         if rt is None or not seen:
-            return View(seen=seen, pd=self.config.pd, snr_per_m2=None, x=x, z=z)
-        per_m2 = snr_per_m2(site, rng, x[:3], tracking=tracking)
-        return View(seen=True, pd=tr.detect.pd(site.band, per_m2, rt.pfa), snr_per_m2=per_m2, x=x, z=z)
+            return View(seen=seen, pd=self.config.pd, snr_per_m2=None, z=z)
+        cos_scan = float(scan_cosine(site, x[:3]))
+        per_m2 = snr_per_m2(site, rng, cos_scan, tracking=tracking)
+        return View(seen=True, pd=tr.detect.pd(site.band, per_m2, rt.pfa), snr_per_m2=per_m2, z=z, cos_scan=cos_scan)
 
     def _merge_spread(self, site: Site, views: Sequence[View]) -> list[FloatArray | None]:
         """For each track, the variance (range, azimuth, elevation, range rate) a report may
@@ -366,16 +368,12 @@ class Tracker:
         out: list[FloatArray | None] = [None] * len(views)
         if site.radar is None:
             return out
-        d_range = range_resolution_m(site)
         seen = [i for i, v in enumerate(views) if v.seen]
         for a, i in enumerate(seen):
             zi = views[i].z
             for k in seen[a + 1:]:
                 zk = views[k].z
-                if abs(float(zi[0]) - float(zk[0])) >= d_range:
-                    continue
-                wide = 1.0 / max(MIN_SCAN_COSINE, min(float(scan_cosine(site, views[i].x[:3])),
-                                                       float(scan_cosine(site, views[k].x[:3]))))
+                wide = 1.0 / max(MIN_SCAN_COSINE, min(views[i].cos_scan, views[k].cos_scan))
                 if not unresolved(site, zi.tolist(), zk.tolist(), wide):
                     continue
                 d = np.asarray(residual(zi, zk), dtype=float)
@@ -484,7 +482,8 @@ class Tracker:
             for dwell in self._dwells.get(name, []):
                 if t0 < dwell.t_s < t1 and dwell.t_s not in seen:
                     near = min(own, key=lambda d: abs(d.t_s - dwell.t_s))
-                    per_m2 = snr_per_m2(site, float(near.z[0]), position_from_measurement(site, near.z),
+                    per_m2 = snr_per_m2(site, float(near.z[0]),
+                                        float(scan_cosine(site, position_from_measurement(site, near.z))),
                                         tracking=dwell.tracking)
                     tr.detect.miss(site.band, per_m2, rt.pfa)
 
