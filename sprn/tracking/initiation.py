@@ -253,7 +253,9 @@ def nonlinearity_index(
 @functools.lru_cache(maxsize=8)
 def _proposal_draws(dim: int, samples: int) -> tuple[FloatArray, FloatArray]:
     """Standard normal vectors and chi-square(nu)/nu scales from scrambled Sobol points."""
-    from scipy import special  # here, as scipy.stats: few runs sample (special ~0.12 s to import)
+    from scipy import (
+        special,  # here, as scipy.stats: few runs sample (special ~0.12 s to import)
+    )
     from scipy.stats import (
         qmc,  # here: scipy.stats costs a second to import, and few runs sample
     )
