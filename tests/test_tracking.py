@@ -15,7 +15,7 @@ from sprn.tracking.initiation import (
     least_squares_state,
     posterior_sample,
 )
-from sprn.tracking.models import BallisticModel
+from sprn.tracking.models import BallisticModel, ReentryModel
 
 SITES = {
     "a": Site.from_degrees(name="a", lat_deg=43.0, lon_deg=132.0, alt_m=50.0, sigma_range_m=50.0,
@@ -221,6 +221,56 @@ def test_importance_sampled_initiation_is_consistent_where_laplace_is_not():
     assert min(index) > 0.1  # every case is past the threshold: sampled, not Laplace
     assert lo < np.mean(sampled) < hi
     assert np.mean(laplace) > hi
+
+
+def _far_fixes(rng, sigma_angle_deg=0.86, count=3, step_s=10.0):
+    """A radar with 150 m in range (and VHF's 15 mrad in angle unless told) and ``count``
+    noisy fixes of a vacuum arc ~3,000 km off."""
+    site = Site.from_degrees(name="v", lat_deg=52.86, lon_deg=103.23, alt_m=430.0, sigma_range_m=150.0,
+                             sigma_az_deg=sigma_angle_deg, sigma_el_deg=sigma_angle_deg, revisit_s=10.0,
+                             min_el_deg=0.0,
+                             max_range_km=6000.0)
+    lat, lon = np.radians(41.0), np.radians(130.0)
+    x0 = np.concatenate([geo.lla_to_ecef(lat, lon, 900e3),
+                         geo.enu_rotation(lat, lon).T @ np.array([2000., 500., 3000.])])
+    fixes, states = [], []
+    for t in np.arange(0.0, count * step_s, step_s):
+        xt = dynamics.propagate(x0, t) if t > 0 else x0
+        z = measure(site, xt) + rng.standard_normal(3) * site.noise_std
+        fixes.append(Detection(t_s=float(t), site="v", z=z, sigma=site.noise_std))
+        states.append(xt)
+    return {"v": site}, fixes, states
+
+
+def test_a_tight_prior_on_an_extra_component_keeps_the_weak_directions_of_the_fit():
+    # Above the air the reentry model is the ballistic model with 1/beta riding along under
+    # its prior: its fit of [r, v] must be the ballistic fit. Three fixes 20 s apart at
+    # 0.25 deg leave the cross-range directions an information of ~1e-8 beside the prior's
+    # 1e8 on 1/beta (a nonlinearity index ~0.3, as the Kusong scene's starts); an unscaled
+    # pseudo-inverse dropped them (a cross-range sigma 10x too small, a log evidence ~40
+    # below the ballistic model's, an importance sample whose ESS collapsed to ~2).
+    rng = np.random.default_rng(11)
+    sites, fixes, _ = _far_fixes(rng, sigma_angle_deg=0.25, step_s=20.0)
+    prior_mean, prior_cov = np.array([2e-4]), np.array([[1e-8]])
+    ballistic = initiate(fixes, sites, BallisticModel(), np.zeros(0), np.zeros((0, 0)))
+    reentry = initiate(fixes, sites, ReentryModel(), prior_mean, prior_cov)
+    x6, _ = least_squares_state(fixes, sites)
+    xb, pb, _ = batch_map(fixes, sites, BallisticModel(), x6, np.zeros(0), np.zeros((0, 0)))
+    xr, pr, _ = batch_map(fixes, sites, ReentryModel(), np.concatenate([x6, prior_mean]), prior_mean, prior_cov)
+    # The two models differ only by the finite-difference 1/beta column of the reentry
+    # model's transition matrix (~1e-5 m per m^2/kg, nil in vacuum: the fits agree to
+    # ~1e-11): 1e-6 of a sigma, of a variance and of a nat is rounding, not a difference.
+    sig = np.sqrt(np.diag(pb))
+    assert np.all(np.abs(xr[:6] - xb) < 1e-6 * sig)
+    assert np.allclose(pr[:6, :6], pb, rtol=1e-6, atol=1e-6 * np.outer(sig, sig))
+    assert np.all(np.linalg.eigvalsh(pr) > 0.0)
+    assert np.isclose(np.sqrt(pr[6, 6]), 1e-4, rtol=1e-6)  # the data say nothing of 1/beta in vacuum
+    assert abs(reentry.log_evidence - ballistic.log_evidence) < 1e-6  # the prior's normaliser cancels
+    assert 0.1 < ballistic.index == pytest.approx(reentry.index, rel=1e-6)
+    assert reentry.method == ballistic.method == "importance"
+    # One dimension more, sampled from its prior: a smaller ESS, but of the same order
+    # (~0.9 of the ballistic model's here; ~1e-3 of it with the unscaled solve).
+    assert reentry.ess > 0.5 * ballistic.ess
 
 
 def test_pcrlb_of_one_detection_is_its_information_and_shrinks_with_more():
