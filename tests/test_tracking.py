@@ -188,35 +188,46 @@ def test_importance_sampling_reproduces_a_linear_gaussian_posterior():
     assert np.allclose(np.diag(pm), np.diag(p), rtol=4.0 * np.sqrt(2.0 / sample.ess))
 
 
-def test_adaptive_sampling_stops_once_its_proposal_stops_moving(monkeypatch):
-    # The linear case above: the Laplace fit is the posterior, so the proposal is at the
-    # adaptation's fixed point from the first update on. Stopping there must give the
+def test_adaptive_sampling_stops_once_its_sample_is_enough_or_its_proposal_stops_moving(monkeypatch):
+    # The linear case above: the Laplace fit is the posterior, so the first round's ESS is
+    # already past (d + 2) / MONTE_CARLO_NEES and, that rule aside, the proposal is at the
+    # adaptation's fixed point from the first update on. Either stop must give the
     # moments the four rounds give, to their Monte Carlo error.
     rng = np.random.default_rng(8)
     fixes = [d for d, _ in _reports(rng, t_end=40.0)]
     start, _ = least_squares_state(fixes, SITES)
     model = BallisticModel()
     x, p, _ = batch_map(fixes, SITES, model, start, np.zeros(0), np.zeros((0, 0)))
-    rounds = []
+    calls = []
     counted = initiation.log_likelihood
 
     def counting(*args, **kwargs):
-        rounds.append(1)
+        calls.append(1)
         return counted(*args, **kwargs)
 
+    def run():
+        calls.clear()
+        sample = posterior_sample(fixes, SITES, model, x, p, np.zeros(0), np.zeros((0, 0)), samples=4096)
+        return sample, len(calls)
+
     monkeypatch.setattr(initiation, "log_likelihood", counting)
-    early = posterior_sample(fixes, SITES, model, x, p, np.zeros(0), np.zeros((0, 0)), samples=4096)
-    n_early = len(rounds)
-    monkeypatch.setattr(initiation, "MIN_COMPONENT_ESS", np.inf)  # convergence never judged: every round
-    full = posterior_sample(fixes, SITES, model, x, p, np.zeros(0), np.zeros((0, 0)), samples=4096)
-    assert n_early <= 2 and len(rounds) - n_early == 4
-    (xe, pe), (xf, pf) = early.moments(), full.moments()
+    enough, n_enough = run()
+    monkeypatch.setattr(initiation, "MONTE_CARLO_NEES", 0.0)  # no sample is enough
+    converged, n_converged = run()
+    monkeypatch.setattr(initiation, "MIN_COMPONENT_ESS", np.inf)  # convergence never judged either
+    full, n_full = run()
+    # Here the Laplace proposal is already at the fixed point: the second rule alone stops
+    # after the first round or the first update.
+    assert n_enough == 1 and n_converged <= 2 and n_full == 4
+    xf, pf = full.moments()
     sig = np.sqrt(np.diag(pf))
-    ess = min(early.ess, full.ess)
-    assert ess > 1000
-    # As above: 4 Monte Carlo sigmas of a mean and of a variance from ``ess`` points.
-    assert np.all(np.abs(xe - xf) < 4.0 / np.sqrt(ess) * sig)
-    assert np.allclose(np.diag(pe), np.diag(pf), rtol=4.0 * np.sqrt(2.0 / ess))
+    for early in (enough, converged):
+        xe, pe = early.moments()
+        ess = min(early.ess, full.ess)
+        assert ess > 1000
+        # As above: 4 Monte Carlo sigmas of a mean and of a variance from ``ess`` points.
+        assert np.all(np.abs(xe - xf) < 4.0 / np.sqrt(ess) * sig)
+        assert np.allclose(np.diag(pe), np.diag(pf), rtol=4.0 * np.sqrt(2.0 / ess))
 
 
 def test_importance_sampled_initiation_is_consistent_where_laplace_is_not():
