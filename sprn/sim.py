@@ -12,7 +12,10 @@ The only module with a clock. The chain modelled is the one a warning runs along
   fence at each search frame, a range window around each object in track dwells). A
   site dwells when any object is in coverage, and with false alarms on at every search
   frame. Each dwell draws its random numbers from its own stream, keyed by site and
-  frame, so cueing a radar changes when it looks, not what luck it has. Reports carry no
+  frame, so cueing a radar changes when it looks, not what luck it has. The number of
+  false alarms of every search frame's fence is drawn before the run, one Poisson array
+  per site from a stream keyed by the site (most dwells of a site that sees nothing
+  report nothing, and then draw nothing). Reports carry no
   object label; the labels (the ids of the objects that made each report, empty for a
   false alarm) are kept beside them for scoring.
 * **Links.** A report reaches the command centre after the link's latency plus a
@@ -50,7 +53,7 @@ from sprn.radar.coverage import visible
 from sprn.radar.detection import dwell_geometry, radar_snr, scan_cosine, snr_per_m2
 from sprn.radar.measurement import Detection, Dwell, measure, position_from_measurement
 from sprn.radar.network import rcs_model
-from sprn.radar.scan import Region, Report, aspect_rad, scan, search_fence, track_window
+from sprn.radar.scan import Region, Report, aspect_rad, false_alarm_mean, scan, search_fence, track_window
 from sprn.radar.site import Site
 from sprn.space import infrared
 from sprn.space.launch_area import LaunchArea, azimuth_from_positions, estimate_launch_area
@@ -258,6 +261,8 @@ class _SiteState:
     dwells: tuple[NDArray[np.bool_], NDArray[np.bool_]]
     fence: Region
     """The search frame's volume (:func:`~sprn.radar.scan.search_fence`), the same at every frame."""
+    alarms: NDArray[np.int_]
+    """For every frame, the false alarms its fence reports if it is a search frame (drawn in advance)."""
     next_dwell: tuple[list[int], list[int]]
     """For every frame, the first frame at or after it with a dwell, in search and in track (-1: none)."""
     tracking: bool = False
@@ -274,12 +279,13 @@ def _frame_times(site: Site, t_end_s: float, phase_rng: np.random.Generator) -> 
     return frame, phase, np.asarray(t[t < t_end_s], dtype=float)
 
 
-def _site_states(sites: Sequence[Site], scene: Scene, phase_rng: np.random.Generator,
-                 config: SceneConfig) -> list[_SiteState]:
+def _site_states(sites: Sequence[Site], scene: Scene, seed: int, config: SceneConfig) -> list[_SiteState]:
     """Every site's frame clock and, at every frame and for every object, its state,
     visibility, scan cosine, SNR per m^2 of RCS (search and track dwells), mean RCS and
-    Swerling case, computed at once (one evaluation of each object for all sites); and
-    the frames at which the site dwells in search and in track."""
+    Swerling case, computed at once (one evaluation of each object for all sites); the
+    frames at which the site dwells in search and in track; and, with false alarms on,
+    every frame's number of fence false alarms (one Poisson draw per site)."""
+    phase_rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
     clocks = [_frame_times(s, scene.t_end_s, phase_rng) for s in sites]
     times = np.concatenate([t for _, _, t in clocks]) if clocks else np.zeros(0)
     all_states = np.stack([o.state(times) for o in scene.objects], axis=1)
@@ -313,10 +319,15 @@ def _site_states(sites: Sequence[Site], scene: Scene, phase_rng: np.random.Gener
         seen = vis.any(axis=1)
         always = search_frame if config.false_alarms else np.zeros(len(t), dtype=bool)
         dwells = ((seen & search_frame) | always, seen | always)
+        fence = search_fence(site)
+        alarms = np.zeros(len(t), dtype=int)
+        if config.false_alarms:
+            mean = false_alarm_mean(site, fence, config.confirm)
+            alarms = np.random.default_rng(np.random.SeedSequence([seed, 5, i])).poisson(mean, len(t))
         out.append(_SiteState(
             site=site, index=i, frame_s=frame, frames_per_search=fps, phase_s=phase, states=states, visible=vis,
-            cos_scan=cos_scan, snr_per_m2=snr, rcs_m2=rcs, swerling=swerling,
-            dwells=dwells, fence=search_fence(site), next_dwell=(_next_true(dwells[0]), _next_true(dwells[1])),
+            cos_scan=cos_scan, snr_per_m2=snr, rcs_m2=rcs, swerling=swerling, dwells=dwells, fence=fence,
+            alarms=alarms, next_dwell=(_next_true(dwells[0]), _next_true(dwells[1])),
         ))
     return out
 
@@ -372,8 +383,7 @@ class _Network:
         self.first_report = self.env.event()
         root = np.random.SeedSequence(seed)
         self._link_rng = np.random.default_rng(root.spawn(1)[0])
-        phase_rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
-        self.states = _site_states(sites, scene, phase_rng, scene_config)
+        self.states = _site_states(sites, scene, seed, scene_config)
         self._warned = False
         self._streams = KeyedStreams()
 
@@ -397,13 +407,19 @@ class _Network:
     def _dwell(self, st: _SiteState, k: int) -> None:
         site, now = st.site, float(self.env.now)
         st.dwell_times.append(now)
-        rng = self._streams((self.seed, 2, st.index, k))  # default_rng(SeedSequence([...])), made fast
         tracking = st.tracking
-        regions: list[Region] = [st.fence] if self.false_alarms and k % st.frames_per_search == 0 else []
+        header = Dwell(now, site.name, tracking)
+        alarms = int(st.alarms[k]) if self.false_alarms and k % st.frames_per_search == 0 else 0
         if not st.visible[k].any():  # nothing in coverage (most dwells of most sites): false alarms at most
+            if not alarms:
+                self._send(st, [], header)
+                return
+            rng = self._streams((self.seed, 2, st.index, k))  # default_rng(SeedSequence([...])), made fast
             reports = scan(site, now, _NO_STATES, _NO_VALUES, [], [], _NO_VALUES, rng, tracking=tracking,
-                           regions=regions, confirm=self.false_alarms and self.confirm)
+                           regions=[dataclasses.replace(st.fence, alarms=alarms)], confirm=self.confirm)
         else:
+            rng = self._streams((self.seed, 2, st.index, k))
+            regions = [dataclasses.replace(st.fence, alarms=alarms)] if alarms else []
             idx = np.flatnonzero(st.visible[k])
             x = st.states[k, idx]
             if self.false_alarms and tracking:  # centred on the truth: a track's prediction errs by far less
@@ -411,7 +427,7 @@ class _Network:
             reports = scan(site, now, x, st.snr_per_m2[tracking][k, idx] * st.rcs_m2[k, idx],
                            st.swerling[k, idx].tolist(), [self.ids[i] for i in idx], st.cos_scan[k, idx], rng,
                            tracking=tracking, regions=regions, confirm=self.false_alarms and self.confirm)
-        self._send(st, [(_with_rcs(site, det, tracking), ids) for det, ids in reports], Dwell(now, site.name, tracking))
+        self._send(st, [(_with_rcs(site, det, tracking), ids) for det, ids in reports], header)
 
     # --- links and command centre ------------------------------------------------------
     def _send(self, st: _SiteState, reports: Sequence[Report], header: Dwell) -> None:
@@ -444,10 +460,10 @@ class _Network:
         if kept:
             self.env.process(self._deliver(header, kept, delay))
         else:  # a header alone: nothing happens at its arrival, so it waits for its release at once
-            self.env.process(self._deliver_header(header, delay))
+            release = self.env.timeout(max(delay, header.t_s + self.hold_s - self.env.now))
+            release.callbacks.append(lambda _: self._deliver_header(header))  # lighter than a process
 
-    def _deliver_header(self, header: Dwell, delay: float) -> simpy.events.ProcessGenerator:
-        yield self.env.timeout(max(delay, header.t_s + self.hold_s - self.env.now))
+    def _deliver_header(self, header: Dwell) -> None:
         heapq.heappush(self._buffer, (header.t_s, next(self._order), header))
         self._release()
 
@@ -479,10 +495,11 @@ class _Network:
                 scans.setdefault(key, []).append(item)
         for key, dets in scans.items():
             name = key[1]
-            before = {tr.id: tr.status for tr in self.tracker.tracks}
+            tracks = self.tracker.tracks  # only ever appended to
+            before = [tr.status for tr in tracks]
             self.tracker.scan(dets, headers.get(key))
-            for tr in self.tracker.tracks:
-                was = before.get(tr.id)
+            for i, tr in enumerate(tracks):
+                was = before[i] if i < len(before) else None
                 if was is None:
                     self.event("track_initiated", track_id=tr.id, t_state_s=tr.t_s, site=name)
                 if tr.status == "confirmed" and was != "confirmed":

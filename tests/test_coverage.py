@@ -225,3 +225,11 @@ def test_coverage_grid_agrees_with_visible() -> None:
         # visible() recomputes the height from ECEF (sub-mm): same answer off the edges.
         assert np.array_equal(mask[i], cv.visible(s, r))
     assert mask.any(axis=0).sum() > 0
+
+
+def test_in_sector_of_one_azimuth_is_that_of_the_array():
+    # The tracker asks for one azimuth at a time (a float, a bool back): the same rule.
+    narrow = nw.site("mishelevka")
+    az = np.radians(np.arange(0.0, 360.0, 0.5))
+    assert [cv.in_sector(narrow, float(a)) for a in az] == list(cv.in_sector(narrow, az))
+    assert any(cv.in_sector(narrow, az)) and not all(cv.in_sector(narrow, az))

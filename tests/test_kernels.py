@@ -288,3 +288,37 @@ def test_cached_kernels_are_dropped_when_any_kernel_source_changes(tmp_path):
     (tmp_path / "flight.py").write_text("A = 3\n")  # imm.py untouched, its cache stale
     _drop_stale_cache(tmp_path)
     assert not any(f.exists() for f in cached)
+
+
+def test_look_is_the_measurement_and_the_scan_cosine_of_one_state():
+    # kernels.look serves the tracker's every view of a track: it must be what the
+    # vectorised measurement and the numpy scan cosine (each tested elsewhere) give.
+    from sprn.radar import network
+    from sprn.radar.detection import face_normals_enu, scan_cosine
+
+    site = network.site("mishelevka")  # two faces, tilted: the max over faces matters
+    normals = face_normals_enu(site, site.radar.face_tilt_rad)
+    states, _ = _states(40, seed=11)
+    z = kernels.measure(site.enu_rotation, site.r_ecef_m, states, True)
+    cos = scan_cosine(site, states[:, :3])
+    for i, x in enumerate(states):
+        got = kernels.look(site.enu_rotation, site.r_ecef_m, normals, x)
+        # Same operations in a different order: equal to a few ulps.
+        assert got[:4] == pytest.approx(tuple(z[i]), rel=1e-13, abs=1e-12)
+        assert got[4] == pytest.approx(float(cos[i]), rel=1e-12, abs=1e-15)
+
+
+def test_posterior_pd_is_the_posterior_mean_of_the_swerling_probabilities():
+    # Each grid point's probability is detection.pd_swerling1 / pd_swerling3 (checked
+    # against a quadrature of the steady case and a simulated detector in
+    # tests/test_detection.py); the kernel must weight them by the right rows.
+    from sprn.radar import detection as de
+
+    rcs = 10.0 ** (np.arange(-40.0, 30.5, 1.0) / 10.0)
+    post = np.random.default_rng(3).dirichlet(np.ones(2 * rcs.size)).reshape(2, -1)
+    pfa, per_m2 = 1e-6, 0.7
+    expected = float(np.sum(post[0] * de.pd_swerling1(per_m2 * rcs, pfa) + post[1] * de.pd_swerling3(per_m2 * rcs, pfa)))
+    assert kernels.posterior_pd(post, rcs, per_m2, -np.log(pfa)) == pytest.approx(expected, rel=1e-13)
+    one_hot = np.zeros_like(post)
+    one_hot[1, 50] = 1.0  # Swerling 3, 10 dBsm
+    assert kernels.posterior_pd(one_hot, rcs, per_m2, -np.log(pfa)) == float(de.pd_swerling3(per_m2 * rcs[50], pfa))

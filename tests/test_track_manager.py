@@ -118,6 +118,30 @@ def test_gnn_takes_the_likeliest_assignment_and_misses_outside_the_gates():
     assert alone.tolist() == [[0, 1]]
 
 
+def test_gnn_is_the_best_joint_assignment_by_enumeration():
+    """Against every feasible joint assignment (each report to one track at most), on random
+    gated problems of up to three tracks and four reports: those with shared reports go to
+    the solver, those without are split per track; both must give the best total."""
+    import itertools
+
+    rng = np.random.default_rng(8)
+    split = 0
+    for _ in range(300):
+        n_t, n_r = int(rng.integers(1, 4)), int(rng.integers(0, 5))
+        ratio = np.where(rng.random((n_t, n_r)) < 0.4, rng.normal(0.0, 5.0, (n_t, n_r)), -np.inf)
+        log_miss = np.log(rng.uniform(0.01, 0.9, n_t))
+        split += int(n_r == 0 or np.max(np.sum(np.isfinite(ratio), axis=0)) <= 1)
+        w = gnn(Hypotheses(log_ratio=ratio, log_miss=log_miss))
+        got = sum(log_miss[i] if w[i, -1] else ratio[i, int(np.argmax(w[i, :-1]))] for i in range(n_t))
+        best = -np.inf
+        for event in itertools.product(*[[-1, *range(n_r)] for _ in range(n_t)]):
+            used = [j for j in event if j >= 0]
+            if len(used) == len(set(used)):
+                best = max(best, sum(log_miss[i] if j < 0 else ratio[i, j] for i, j in enumerate(event)))
+        assert np.all(w.sum(axis=1) == 1.0) and got == pytest.approx(best, abs=1e-9)
+    assert 50 < split < 250  # both paths were exercised
+
+
 def test_jpda_of_one_track_is_the_pda_and_of_two_shares_a_report():
     """One track: beta_j proportional to each report's likelihood ratio, beta_0 to 1 - pd
     (Bar-Shalom et al. 2011, eq. 6.2.4-6). Two tracks with one report between them: the

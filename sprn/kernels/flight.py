@@ -332,15 +332,39 @@ def measure(rot: np.ndarray, origin: np.ndarray, x: np.ndarray, with_range_rate:
     cols = 4 if with_range_rate else 3
     z = np.empty((x.shape[0], cols))
     for i in range(x.shape[0]):
-        e, n, u, dx, dy, dz = _local(rot, origin, x[i])
-        horiz = math.hypot(e, n)
-        rng = math.sqrt(horiz * horiz + u * u)
-        z[i, 0] = rng
-        z[i, 1] = math.atan2(e, n) % (2.0 * math.pi)
-        z[i, 2] = math.atan2(u, horiz)
+        rng, az, el, rr, _, _, _ = _measure_one(rot, origin, x[i])
+        z[i, 0], z[i, 1], z[i, 2] = rng, az, el
         if with_range_rate:
-            z[i, 3] = (dx * x[i, 3] + dy * x[i, 4] + dz * x[i, 5]) / rng
+            z[i, 3] = rr
     return z
+
+
+@njit(cache=True)
+def _measure_one(rot: np.ndarray, origin: np.ndarray,
+                 x: np.ndarray) -> tuple[float, float, float, float, float, float, float]:
+    """Range, azimuth, elevation and range rate of one state ``x`` (:func:`measure`), and its
+    east, north and up offsets."""
+    e, n, u, dx, dy, dz = _local(rot, origin, x)
+    horiz = math.hypot(e, n)
+    rng = math.sqrt(horiz * horiz + u * u)
+    rr = (dx * x[3] + dy * x[4] + dz * x[5]) / rng if rng > 0.0 else math.nan
+    return rng, math.atan2(e, n) % (2.0 * math.pi), math.atan2(u, horiz), rr, e, n, u
+
+
+@njit(cache=True)
+def look(rot: np.ndarray, origin: np.ndarray, normals: np.ndarray,
+         x: np.ndarray) -> tuple[float, float, float, float, float]:
+    """Range, azimuth, elevation, range rate (:func:`measure`) and scan cosine of one state
+    ``x`` (6,) from a site: what a dwell's view of a track needs, in one call.
+
+    The scan cosine is that of :func:`sprn.radar.detection.scan_cosine`: the largest
+    cosine between the line of sight and the faces' unit normals ``normals`` (faces, 3),
+    in the site's east-north-up frame."""
+    rng, az, el, rr, e, n, u = _measure_one(rot, origin, x)
+    cos_scan = -math.inf if rng > 0.0 else math.nan
+    for k in range(normals.shape[0] if rng > 0.0 else 0):
+        cos_scan = max(cos_scan, (normals[k, 0] * e + normals[k, 1] * n + normals[k, 2] * u) / rng)
+    return rng, az, el, rr, cos_scan
 
 
 @njit(cache=True)
@@ -580,3 +604,38 @@ def lloyd(z: np.ndarray, w: np.ndarray, centres: np.ndarray, iterations: int) ->
                 for j in range(d):
                     centres[c, j] = sums[c, j] / weight[c]
     return labels
+
+
+@njit(cache=True)
+def pd_fluctuating(swerling: int, snr: float, threshold: float) -> float:
+    """One-look detection probability of a Swerling 1 (``swerling`` 1) or 3 (3) target of
+    mean SNR ``snr`` (linear, negative taken as zero) against the normalised square-law
+    threshold ``-ln(pfa)``: ``pfa ** (1 / (1 + SNR))`` and
+    ``exp(-2 T / (2 + S)) (1 + 2 S T / (2 + S)^2)`` (:func:`sprn.radar.detection.pd_swerling1`,
+    :func:`~sprn.radar.detection.pd_swerling3`)."""
+    s = max(snr, 0.0)
+    if swerling == 1:
+        return math.exp(-threshold / (1.0 + s))
+    return math.exp(-2.0 * threshold / (2.0 + s)) * (1.0 + 2.0 * s * threshold / (2.0 + s) ** 2)
+
+
+@njit(cache=True)
+def pds_fluctuating(swerling: int, snr: np.ndarray, threshold: float) -> np.ndarray:
+    """:func:`pd_fluctuating` of SNRs ``snr`` (n,)."""
+    out = np.empty(snr.size)
+    for i in range(snr.size):
+        out[i] = pd_fluctuating(swerling, snr[i], threshold)
+    return out
+
+
+@njit(cache=True)
+def posterior_pd(post: np.ndarray, rcs_m2: np.ndarray, snr_per_m2: float, threshold: float) -> float:
+    """The detection probability averaged over a posterior ``post`` (2, n) on mean RCS
+    ``rcs_m2`` (n,) and Swerling case (row 0: case 1, row 1: case 3), at 1 m^2 SNR
+    ``snr_per_m2`` (:class:`sprn.tracking.detectability.Detectability`)."""
+    total = 0.0
+    for i in range(rcs_m2.size):
+        snr = snr_per_m2 * rcs_m2[i]
+        total += post[0, i] * pd_fluctuating(1, snr, threshold) + post[1, i] * pd_fluctuating(3, snr, threshold)
+    return total
+

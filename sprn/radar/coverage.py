@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -49,12 +50,24 @@ MAX_BENDING_RAD = 0.05
 a ray dipping from a mountain site to sea level and back bends about twice that)."""
 
 
-def in_sector(site: Site, az_rad: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Whether azimuths (rad) lie inside the site's sector; wraps across north."""
+@overload
+def in_sector(site: Site, az_rad: float) -> bool: ...
+@overload
+def in_sector(site: Site, az_rad: NDArray[np.float64]) -> NDArray[np.bool_]: ...
+def in_sector(site: Site, az_rad: float | NDArray[np.float64]) -> bool | NDArray[np.bool_]:
+    """Whether azimuths (rad) lie inside the site's sector; wraps across north. A float
+    gives a bool (the tracker asks for one track at a time)."""
+    half = 0.5 * site.sector_width_rad
+    if isinstance(az_rad, float):
+        return site.sector_width_rad >= TWO_PI or bool(_off_boresight(site, az_rad) <= half)
     if site.sector_width_rad >= TWO_PI:
         return np.ones(np.shape(az_rad), dtype=bool)
-    off = (np.asarray(az_rad) - site.boresight_az_rad + np.pi) % TWO_PI - np.pi
-    return np.abs(off) <= 0.5 * site.sector_width_rad
+    return np.asarray(_off_boresight(site, np.asarray(az_rad)) <= half)
+
+
+def _off_boresight(site: Site, az_rad: Any) -> Any:
+    """``|az - boresight|`` wrapped into [0, pi] (rad), of a float or an array."""
+    return abs((az_rad - site.boresight_az_rad + math.pi) % TWO_PI - math.pi)
 
 
 def principal_radii_m(lat_rad: float) -> tuple[float, float]:

@@ -140,21 +140,27 @@ def pd_swerling0(snr: ArrayLike, pfa: float) -> FloatArray:
 
 
 def pd_swerling1(snr: ArrayLike, pfa: float) -> FloatArray:
-    """Swerling 1 (and 2) one look: ``pfa ** (1 / (1 + SNR))`` (Skolnik 2001, sec. 2.8)."""
-    t = _threshold(pfa)
-    s = np.maximum(np.asarray(snr, dtype=float), 0.0)
-    return np.asarray(np.exp(-t / (1.0 + s)), dtype=float)
+    """Swerling 1 (and 2) one look: ``pfa ** (1 / (1 + SNR))`` (Skolnik 2001, sec. 2.8);
+    :func:`sprn.kernels.pd_fluctuating`, where the formula lives."""
+    return _fluctuating(1, snr, pfa)
 
 
 def pd_swerling3(snr: ArrayLike, pfa: float) -> FloatArray:
     """Swerling 3 (and 4) one look (chi-square RCS with 4 degrees of freedom).
 
     ``Pd = exp(-2 T / (2 + S)) (1 + 2 S T / (2 + S)^2)`` with ``T = -ln pfa``
-    (Meyer & Mayer 1973; Richards 2014, ch. 6).
+    (Meyer & Mayer 1973; Richards 2014, ch. 6); :func:`sprn.kernels.pd_fluctuating`.
     """
+    return _fluctuating(3, snr, pfa)
+
+
+def _fluctuating(swerling: int, snr: ArrayLike, pfa: float) -> FloatArray:
+    from sprn import kernels  # here: the light commands never load numba
+
     t = _threshold(pfa)
-    s = np.maximum(np.asarray(snr, dtype=float), 0.0)
-    return np.asarray(np.exp(-2.0 * t / (2.0 + s)) * (1.0 + 2.0 * s * t / (2.0 + s) ** 2), dtype=float)
+    s = np.asarray(snr, dtype=float)
+    return np.asarray(kernels.pds_fluctuating(swerling, np.ascontiguousarray(s.reshape(-1)), t).reshape(s.shape),
+                      dtype=float)
 
 
 def detection_probability(snr: ArrayLike, pfa: float, swerling: int = 1) -> FloatArray:

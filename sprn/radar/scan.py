@@ -103,6 +103,10 @@ class Region:
     el_hi_rad: float
     cells: float
     search: bool = False
+    alarms: int | None = None
+    """The number of false alarms a dwell reports from it, when drawn in advance (the
+    simulation draws every search frame's at once, :func:`false_alarm_mean`); None:
+    drawn at the dwell."""
 
 
 def search_fence(site: Site) -> Region:
@@ -249,8 +253,7 @@ def scan(
     seen = len(out)
     confirmed = confirm and site.radar is not None
     for region in regions:  # a search region's alarms are drawn as the survivors of its confirmation
-        kept = false_alarm_confirmation(site.radar.pfa) if confirmed and region.search and site.radar else 1.0
-        out.extend(false_alarms(site, t_s, region, rng, tracking=tracking, kept=kept))
+        out.extend(false_alarms(site, t_s, region, rng, tracking=tracking, confirm=confirmed))
     if confirmed and not tracking:  # the objects' confirmation draws come after all the others
         out = [rep for rep in out[:seen] if float(rng.random()) < confirmation_probability(site, rep)] + out[seen:]
     return out
@@ -261,6 +264,17 @@ def confirmation_probability(site: Site, report: Report) -> float:
     the module notes): the steady target's at the SNR it was seen with."""
     assert site.radar is not None
     return float(pd_swerling0(10.0 ** (report[0].snr_db / 10.0), site.radar.pfa))
+
+
+def false_alarm_mean(site: Site, region: Region, confirm: bool) -> float:
+    """The mean number of false alarms a dwell reports from ``region``: ``pfa * cells``,
+    times :func:`false_alarm_confirmation` for a search region whose alarms must survive
+    a confirmation dwell (``confirm``)."""
+    rt = site.radar
+    if rt is None or region.cells <= 0.0:
+        return 0.0
+    kept = false_alarm_confirmation(rt.pfa) if confirm and region.search else 1.0
+    return kept * rt.pfa * region.cells
 
 
 def false_alarm_confirmation(pfa: float) -> float:
@@ -293,10 +307,11 @@ def _merged(site: Site, t_s: float, states: FloatArray, mean_snr: FloatArray, sw
 
 
 def false_alarms(site: Site, t_s: float, region: Region, rng: np.random.Generator, *,
-                 tracking: bool = False, kept: float = 1.0) -> list[Report]:
-    """The false alarms of one dwell in ``region``: Poisson, mean ``pfa * region.cells``,
-    of which each is kept with probability ``kept`` (a thinned Poisson process is Poisson:
-    the survivors of a confirmation are drawn directly, mean ``kept * pfa * cells``).
+                 tracking: bool = False, confirm: bool = False) -> list[Report]:
+    """The false alarms of one dwell in ``region``: Poisson, of mean
+    :func:`false_alarm_mean` (with ``confirm``, a search region's are the survivors of
+    its confirmation dwell: a thinned Poisson process is Poisson, so they are drawn
+    directly), or the region's ``alarms`` when drawn in advance.
 
     Each is uniform in the region's slant range, azimuth and elevation (range rate uniform
     in +-:data:`FALSE_ALARM_RANGE_RATE_MPS` when the site measures it), with the SNR of a
@@ -305,7 +320,7 @@ def false_alarms(site: Site, t_s: float, region: Region, rng: np.random.Generato
     rt = site.radar
     if rt is None or region.cells <= 0.0:
         return []
-    n = int(rng.poisson(kept * rt.pfa * region.cells))
+    n = region.alarms if region.alarms is not None else int(rng.poisson(false_alarm_mean(site, region, confirm)))
     if n == 0:
         return []
     with_rr = site.sigma_range_rate_mps is not None

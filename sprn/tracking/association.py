@@ -74,9 +74,13 @@ def gnn(hyp: Hypotheses) -> FloatArray:
     out = np.zeros((n_t, n_r + 1))
     if n_t == 0:
         return out
-    if n_t == 1:  # one track: its likeliest report, if likelier than a miss (the common case, without the solver)
-        j = int(np.argmax(hyp.log_ratio[0])) if n_r else -1
-        out[0, j if j >= 0 and hyp.log_ratio[0, j] > hyp.miss(0) else -1] = 1.0
+    gated = hyp.gated
+    if n_t == 1 or not n_r or int(np.max(np.sum(gated, axis=0))) <= 1:
+        # No report in two gates (one track, the common case, included): the problem splits
+        # into one per track, each its likeliest report if likelier than a miss; no solver.
+        for i in range(n_t):
+            j = int(np.argmax(hyp.log_ratio[i])) if n_r else -1
+            out[i, j if j >= 0 and hyp.log_ratio[i, j] > hyp.miss(i) else -1] = 1.0
         return out
     # here, not at the top: scipy.optimize costs ~0.13 s to import, and a run that never
     # holds two tracks in one cluster (a single object's track file) never needs it
@@ -84,7 +88,7 @@ def gnn(hyp: Hypotheses) -> FloatArray:
 
     big = 1e12
     cost = np.full((n_t, n_r + n_t), big)
-    cost[:, :n_r] = np.where(hyp.gated, -hyp.log_ratio, big)
+    cost[:, :n_r] = np.where(gated, -hyp.log_ratio, big)
     cost[np.arange(n_t), n_r + np.arange(n_t)] = [-hyp.miss(i) for i in range(n_t)]
     rows, cols = linear_sum_assignment(cost)
     for i, j in zip(rows, cols):

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from sprn import kernels
 from sprn.radar.detection import pd_swerling1, pd_swerling3
 
 FloatArray = NDArray[np.float64]
@@ -67,8 +68,7 @@ class Detectability:
     _posterior: dict[str, FloatArray] = field(default_factory=dict, repr=False)
     """Each band's normalised posterior, until the next report or miss changes it."""
     _last_pd: tuple[float, float, FloatArray] | None = field(default=None, repr=False)
-    """The last grid of Pd asked for, with its SNR and pfa: a chance asks for it twice
-    (its detection probability, then, if missed, the miss's likelihood)."""
+    """The last grid of Pd asked for, with its SNR and pfa."""
 
     def _grid(self, band: str) -> FloatArray:
         grid = self.log_post.get(band)
@@ -99,8 +99,9 @@ class Detectability:
         return out
 
     def pd(self, band: str, snr_per_m2: float, pfa: float) -> float:
-        """The probability that a dwell whose 1 m^2 SNR is ``snr_per_m2`` detects the object."""
-        p = float(np.vdot(self._normalised(band), self._pd(snr_per_m2, pfa)))
+        """The probability that a dwell whose 1 m^2 SNR is ``snr_per_m2`` detects the object
+        (:func:`sprn.kernels.posterior_pd`: asked for at every dwell that could see the track)."""
+        p = kernels.posterior_pd(self._normalised(band), _RCS_M2, snr_per_m2, -math.log(pfa))
         return min(max(p, PD_MIN), PD_MAX)
 
     def report(self, band: str, rcs_dbsm: float) -> None:

@@ -80,7 +80,12 @@ from sprn import kernels
 from sprn.dynamics import altitude_m
 from sprn.geo import A_M, GM_M3_S2
 from sprn.radar.coverage import in_sector
-from sprn.radar.detection import MIN_SCAN_COSINE, scan_cosine, snr_per_m2
+from sprn.radar.detection import (
+    MIN_SCAN_COSINE,
+    face_normals_enu,
+    scan_cosine,
+    snr_per_m2,
+)
 from sprn.radar.measurement import Detection, Dwell, position_from_measurement, residual
 from sprn.radar.scan import FALSE_ALARM_RANGE_RATE_MPS, range_resolution_m, unresolved
 from sprn.radar.site import Site
@@ -348,14 +353,14 @@ class Tracker:
         sector), with what detection probability, and the SNR a 1 m^2 target would have
         there (None for a site without a radar model)."""
         x = _coasted(np.asarray(tr.filter.x)[:6], t_s - tr.t_s)
-        z = kernels.measure(site.enu_rotation, site.r_ecef_m, x.reshape(1, 6), True)[0]
-        rng, el = float(z[0]), float(z[2])
-        seen = (site.min_range_m <= rng <= site.max_range_m and site.min_el_rad <= el <= site.max_el_rad
-                and bool(in_sector(site, z[1])))
         rt = site.radar
+        rng, az, el, rr, cos_scan = kernels.look(site.enu_rotation, site.r_ecef_m,
+                                                 face_normals_enu(site, rt.face_tilt_rad if rt else 0.0), x)
+        z = np.array([rng, az, el, rr])
+        seen = (site.min_range_m <= rng <= site.max_range_m and site.min_el_rad <= el <= site.max_el_rad
+                and in_sector(site, az))
         if rt is None or not seen:
             return View(seen=seen, pd=self.config.pd, snr_per_m2=None, z=z)
-        cos_scan = float(scan_cosine(site, x[:3]))
         per_m2 = snr_per_m2(site, rng, cos_scan, tracking=tracking)
         return View(seen=True, pd=tr.detect.pd(site.band, per_m2, rt.pfa), snr_per_m2=per_m2, z=z, cos_scan=cos_scan)
 
