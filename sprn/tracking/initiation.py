@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -414,9 +415,14 @@ def posterior_sample(
 
 
 def _gaussian_kl(m1: FloatArray, c1: FloatArray, m0: FloatArray, c0: FloatArray) -> float:
-    """Kullback-Leibler divergence of ``N(m0, c0)`` from ``N(m1, c1)``: ``KL(N1 || N0)``."""
-    l0 = np.linalg.cholesky(c0)
-    a = np.linalg.solve(l0, np.linalg.cholesky(c1))
+    """Kullback-Leibler divergence of ``N(m0, c0)`` from ``N(m1, c1)``: ``KL(N1 || N0)``;
+    infinite when round-off has left either covariance not positive definite (then the
+    proposal is not taken as converged)."""
+    try:
+        l0 = np.linalg.cholesky(c0)
+        a = np.linalg.solve(l0, np.linalg.cholesky(c1))
+    except np.linalg.LinAlgError:
+        return math.inf
     dm = np.linalg.solve(l0, m1 - m0)
     return 0.5 * float(np.sum(a * a) - m1.size + dm @ dm - 2.0 * np.sum(np.log(np.abs(np.diag(a)))))
 
