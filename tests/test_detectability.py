@@ -67,10 +67,10 @@ def test_the_fluctuation_tells_the_swerling_case_and_a_band_learns_alone():
     assert d.pd("UHF", per_m2, PFA) == prior.pd("UHF", per_m2, PFA)
 
 
-def test_kept_posterior_and_pd_grid_follow_every_report_and_miss():
-    """A track's Detectability keeps its normalised posterior and its last Pd grid (a
-    chance asks for them twice); after every report and miss what it answers must be what
-    a fresh one fed the same sequence answers."""
+def test_kept_posterior_follows_every_report_and_miss():
+    """A track's Detectability keeps its normalised posterior until a report or miss
+    changes it; after every report and miss what it answers must be what a fresh one fed
+    the same sequence answers."""
     kept = Detectability()
     events = [("miss", 5.0), ("report", -3.0), ("miss", 5.0), ("miss", 2.0), ("report", 1.0), ("miss", 5.0)]
     pds = []

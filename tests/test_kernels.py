@@ -322,3 +322,8 @@ def test_posterior_pd_is_the_posterior_mean_of_the_swerling_probabilities():
     one_hot = np.zeros_like(post)
     one_hot[1, 50] = 1.0  # Swerling 3, 10 dBsm
     assert kernels.posterior_pd(one_hot, rcs, per_m2, -np.log(pfa)) == float(de.pd_swerling3(per_m2 * rcs[50], pfa))
+    log_post = np.log(post)
+    kernels.add_miss(log_post, rcs, per_m2, -np.log(pfa))
+    missed = np.log(post) + np.log(1.0 - np.stack([de.pd_swerling1(per_m2 * rcs, pfa), de.pd_swerling3(per_m2 * rcs, pfa)]))
+    np.testing.assert_allclose(log_post, missed, rtol=1e-14, atol=1e-14)
+

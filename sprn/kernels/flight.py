@@ -639,3 +639,14 @@ def posterior_pd(post: np.ndarray, rcs_m2: np.ndarray, snr_per_m2: float, thresh
         total += post[0, i] * pd_fluctuating(1, snr, threshold) + post[1, i] * pd_fluctuating(3, snr, threshold)
     return total
 
+
+@njit(cache=True)
+def add_miss(log_post: np.ndarray, rcs_m2: np.ndarray, snr_per_m2: float, threshold: float) -> None:
+    """Add a missed look's log-likelihood ``ln(1 - Pd)`` at 1 m^2 SNR ``snr_per_m2`` to
+    ``log_post`` (2, n) in place (rows and grid of :func:`posterior_pd`; ``1 - Pd`` floored
+    at 1e-300)."""
+    for i in range(rcs_m2.size):
+        snr = snr_per_m2 * rcs_m2[i]
+        log_post[0, i] += math.log(max(1.0 - pd_fluctuating(1, snr, threshold), 1e-300))
+        log_post[1, i] += math.log(max(1.0 - pd_fluctuating(3, snr, threshold), 1e-300))
+

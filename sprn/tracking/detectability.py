@@ -44,7 +44,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sprn import kernels
-from sprn.radar.detection import pd_swerling1, pd_swerling3
 
 FloatArray = NDArray[np.float64]
 RCS_GRID_DBSM = np.arange(-40.0, 30.5, 1.0)
@@ -67,8 +66,6 @@ class Detectability:
     log_post: dict[str, FloatArray] = field(default_factory=dict)
     _posterior: dict[str, FloatArray] = field(default_factory=dict, repr=False)
     """Each band's normalised posterior, until the next report or miss changes it."""
-    _last_pd: tuple[float, float, FloatArray] | None = field(default=None, repr=False)
-    """The last grid of Pd asked for, with its SNR and pfa."""
 
     def _grid(self, band: str) -> FloatArray:
         grid = self.log_post.get(band)
@@ -87,17 +84,6 @@ class Detectability:
             post = self._posterior[band] = np.asarray(w / w.sum(), dtype=float)
         return post
 
-    def _pd(self, snr_per_m2: float, pfa: float) -> FloatArray:
-        """Pd at every grid point: (2, n)."""
-        last = self._last_pd
-        if last is not None and last[0] == snr_per_m2 and last[1] == pfa:
-            return last[2]
-        snr = snr_per_m2 * _RCS_M2
-        out = np.empty((2, snr.size))
-        out[0], out[1] = pd_swerling1(snr, pfa), pd_swerling3(snr, pfa)
-        self._last_pd = (snr_per_m2, pfa, out)
-        return out
-
     def pd(self, band: str, snr_per_m2: float, pfa: float) -> float:
         """The probability that a dwell whose 1 m^2 SNR is ``snr_per_m2`` detects the object
         (:func:`sprn.kernels.posterior_pd`: asked for at every dwell that could see the track)."""
@@ -114,9 +100,9 @@ class Detectability:
         grid[1] += math.log(4.0 * r) - 2.0 * _LN_RCS - 2.0 * r / _RCS_M2
 
     def miss(self, band: str, snr_per_m2: float, pfa: float) -> None:
-        """A dwell whose 1 m^2 SNR was ``snr_per_m2`` and that did not detect the object."""
-        grid = self._grid(band)
-        grid += np.log(np.maximum(1.0 - self._pd(snr_per_m2, pfa), 1e-300))
+        """A dwell whose 1 m^2 SNR was ``snr_per_m2`` and that did not detect the object
+        (:func:`sprn.kernels.add_miss`)."""
+        kernels.add_miss(self._grid(band), _RCS_M2, snr_per_m2, -math.log(pfa))
 
     def mean_rcs_dbsm(self, band: str) -> float:
         """The posterior mean of the mean RCS in dBsm (for reports and tests)."""
