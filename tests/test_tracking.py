@@ -315,6 +315,30 @@ def test_a_tight_prior_on_an_extra_component_keeps_the_weak_directions_of_the_fi
     assert reentry.ess > 0.5 * ballistic.ess
 
 
+def test_above_the_air_the_reentry_start_is_the_ballistic_one_with_the_prior_on_1_over_beta():
+    # What the tracker uses instead of fitting and sampling the reentry model on a chain
+    # above the air (initiation.with_independent_prior): the full reentry initiation
+    # must agree with it to the Monte Carlo error of the two importance samples.
+    rng = np.random.default_rng(11)
+    sites, fixes, _ = _far_fixes(rng, sigma_angle_deg=0.25, step_s=20.0)
+    prior_mean, prior_cov = np.array([2e-4]), np.array([[1e-8]])
+    ballistic = initiate(fixes, sites, BallisticModel(), np.zeros(0), np.zeros((0, 0)))
+    full = initiate(fixes, sites, ReentryModel(), prior_mean, prior_cov)
+    short = initiation.with_independent_prior(ballistic, prior_mean, prior_cov)
+    assert short.x.shape == (7,) and short.p.shape == (7, 7) and len(short.components) == len(ballistic.components)
+    assert short.log_evidence == ballistic.log_evidence
+    assert full.log_evidence == pytest.approx(short.log_evidence, abs=1e-6)  # the prior's normaliser cancels
+    # Two independent estimates of one posterior mean from ESS-sized samples differ by
+    # N(0, P (1/ESS_1 + 1/ESS_2)): their squared Mahalanobis distance, so scaled, is
+    # chi-square with 7 dof; 24.3 is its 0.999 quantile.
+    d = full.x - short.x
+    scale = 1.0 / (1.0 / full.ess + 1.0 / ballistic.ess)
+    assert scale * float(d @ np.linalg.solve(short.p, d)) < 24.3
+    # Variances from ESS points: within 4 sqrt(2 / ESS) of each other.
+    ess = min(full.ess, ballistic.ess)
+    assert np.allclose(np.diag(full.p), np.diag(short.p), rtol=4.0 * np.sqrt(2.0 / ess))
+
+
 def test_pcrlb_of_one_detection_is_its_information_and_shrinks_with_more():
     rng = np.random.default_rng(10)
     reports = _reports(rng, t_end=60.0, rr=False)

@@ -530,3 +530,29 @@ def initiate(
     xm, pm = sample.moments()
     return Initiation(t_s=t_ref, x=xm, p=pm, method="importance", index=index, log_evidence=evidence,
                       ess=sample.ess, components=tuple(split_sample(sample, components)))
+
+
+def with_independent_prior(init: Initiation, prior_mean: FloatArray, prior_cov: FloatArray) -> Initiation:
+    """``init`` of a model extended by components the fixes say nothing about: their prior,
+    independent of the rest (the mean appended, the covariance block-diagonal, every
+    mixture component likewise).
+
+    The reentry model's initiation on fixes all above :data:`sprn.tracking.models.AIR_TOP_M`:
+    there its drag moves a state by millimetres over a chain's seconds (at 150 km,
+    ``rho |v|^2 / 2 beta`` is ~2e-6 m/s^2 for ``beta`` = 5,000 kg/m^2), so the posterior of
+    ``[r, v, 1/beta]`` is the ballistic model's times the prior on ``1/beta``. The log
+    evidence is the ballistic one: the prior's ``log det`` enters the posterior
+    covariance's and the normalisation's with opposite signs (:class:`Initiation`).
+    """
+    n = init.x.size + prior_mean.size
+
+    def extend(x: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
+        cov = np.zeros((n, n))
+        cov[:x.size, :x.size] = p
+        cov[x.size:, x.size:] = prior_cov
+        return np.concatenate([x, prior_mean]), cov
+
+    x, p = extend(init.x, init.p)
+    parts = tuple((w, *extend(xc, pc)) for w, xc, pc in init.components)
+    return dataclasses.replace(init, x=x, p=p, components=parts)
+

@@ -94,8 +94,8 @@ from sprn.tracking.association import ASSOCIATORS, Hypotheses, log_likelihood_ra
 from sprn.tracking.chains import Chains, Fix
 from sprn.tracking.config import CONFIRM_M, CONFIRM_N, MODELS, TrackerConfig
 from sprn.tracking.consistency import chi2_quantile
-from sprn.tracking.initiation import Initiation, initiate
-from sprn.tracking.models import MotionModel
+from sprn.tracking.initiation import Initiation, initiate, with_independent_prior
+from sprn.tracking.models import AIR_TOP_M, MotionModel
 from sprn.tracking.track import (
     MAX_UNMODELLED_MPS2,
     AnyInnovation,
@@ -438,9 +438,13 @@ class Tracker:
         fixes = [f.det for f in chain]
         names = MODELS if cfg.filter == "imm" else (cfg.model,)
         inits: dict[str, Initiation] = {}
+        above_air = bool(np.all(altitude_m(np.array([f.r_ecef_m for f in chain])) > AIR_TOP_M))
         for name in names:
             model = cfg.motion_model(name)
             mean, cov = cfg.prior(model)
+            if name == "reentry" and above_air and "ballistic" in inits:  # no drag to learn 1/beta from
+                inits[name] = with_independent_prior(inits["ballistic"], mean, cov)
+                continue
             inits[name] = initiate(fixes, self.sites, model, mean, cov, cfg.init_samples, cfg.init_nonlinearity,
                                    cfg.init_components if cfg.filter != "imm" else 1)
         x = inits[names[0]].x
