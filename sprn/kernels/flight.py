@@ -470,17 +470,23 @@ def matrix_root(a: np.ndarray) -> np.ndarray:
     factor, or, when round-off has made ``a`` indefinite, the eigen-decomposition of its
     symmetric part with the negative eigenvalues clipped to zero."""
     n = a.shape[0]
+    root: np.ndarray = np.zeros((n, n))  # upper triangular: the Cholesky factor's transpose, as loops
     ok = True
-    for i in range(n):
-        if not a[i, i] > 0.0:
+    for j in range(n):
+        d = a[j, j]
+        for k in range(j):
+            d -= root[k, j] * root[k, j]
+        if not d > 0.0:
             ok = False
-    root: np.ndarray = np.zeros((n, n))
-    if ok:
-        try:
-            root = np.linalg.cholesky(a).T.copy()
-        except Exception:  # noqa: BLE001 (numba raises LinAlgError, caught as Exception)
-            ok = False
+            break
+        root[j, j] = math.sqrt(d)
+        for i in range(j + 1, n):
+            v = a[i, j]  # the lower triangle, as LAPACK's factorisation reads it
+            for k in range(j):
+                v -= root[k, j] * root[k, i]
+            root[j, i] = v / root[j, j]
     if not ok:
+        root[:, :] = 0.0
         vals, vecs = np.linalg.eigh(0.5 * (a + a.T))
         for k in range(n):
             scale = math.sqrt(max(vals[k], 0.0))
@@ -518,16 +524,77 @@ def measurement_moments(rot: np.ndarray, origin: np.ndarray, sig: np.ndarray, x:
     weighted sums are circular means (the moments of filterpy's ``unscented_transform``
     otherwise: ``sum wm z``, ``sum wc dz dz' + R``).
     """
-    zs = measure(rot, origin, np.ascontiguousarray(sig[:, :6]), with_range_rate)
-    for i in range(zs.shape[0]):
-        zs[i, 1] = zs[0, 1] + (zs[i, 1] - zs[0, 1] + math.pi) % (2.0 * math.pi) - math.pi
-    z_pred = wm @ zs
-    dz = zs - z_pred
-    dx = sig - x
-    s = (dz.T * wc) @ dz + r
-    s = 0.5 * (s + s.T)
-    pxz = (dx.T * wc) @ dz
-    return z_pred, s, pxz, np.linalg.inv(s)
+    n_pts, n = sig.shape
+    cols = 4 if with_range_rate else 3
+    zs = np.empty((n_pts, cols))  # written as loops: a dozen small temporaries cost more than the sums
+    z_pred = np.zeros(cols)
+    for i in range(n_pts):
+        rng, az, el, rr, _, _, _ = _measure_one(rot, origin, sig[i])
+        zs[i, 0], zs[i, 2] = rng, el
+        zs[i, 1] = az if i == 0 else zs[0, 1] + (az - zs[0, 1] + math.pi) % (2.0 * math.pi) - math.pi
+        if with_range_rate:
+            zs[i, 3] = rr
+        for a in range(cols):
+            z_pred[a] += wm[i] * zs[i, a]
+    s = r.copy()
+    pxz = np.zeros((n, cols))
+    dz = np.empty(cols)
+    for i in range(n_pts):
+        for a in range(cols):
+            dz[a] = zs[i, a] - z_pred[a]
+        for a in range(cols):
+            wa = wc[i] * dz[a]
+            for b in range(cols):
+                s[a, b] += wa * dz[b]
+        for a in range(n):
+            wa = wc[i] * (sig[i, a] - x[a])
+            for b in range(cols):
+                pxz[a, b] += wa * dz[b]
+    for a in range(cols):
+        for b in range(a):
+            s[a, b] = s[b, a] = 0.5 * (s[a, b] + s[b, a])
+    return z_pred, s, pxz, spd_inverse(s)[0]
+
+
+@njit(cache=True)
+def spd_inverse(s: np.ndarray) -> tuple[np.ndarray, float]:
+    """The inverse of a small symmetric positive-definite matrix and the log of its
+    determinant, by Cholesky factorisation (``L L' = S``, ``S^-1 = L^-T L^-1``,
+    ``ln det S = 2 sum ln L_ii``); LAPACK's general inverse and ``slogdet`` when round-off
+    has left ``S`` not positive definite. Written out: for the 2-4 rows of an innovation
+    covariance a LAPACK call costs more than the arithmetic."""
+    m = s.shape[0]
+    low = np.zeros((m, m))
+    logdet = 0.0
+    for j in range(m):
+        d = s[j, j]
+        for k in range(j):
+            d -= low[j, k] * low[j, k]
+        if not d > 0.0:
+            return np.linalg.inv(s), np.linalg.slogdet(s)[1]
+        low[j, j] = math.sqrt(d)
+        logdet += 2.0 * math.log(low[j, j])
+        for i in range(j + 1, m):
+            v = s[i, j]
+            for k in range(j):
+                v -= low[i, k] * low[j, k]
+            low[i, j] = v / low[j, j]
+    inv_low = np.zeros((m, m))  # L^-1, lower triangular
+    for i in range(m):
+        inv_low[i, i] = 1.0 / low[i, i]
+        for j in range(i):
+            v = 0.0
+            for k in range(j, i):
+                v -= low[i, k] * inv_low[k, j]
+            inv_low[i, j] = v / low[i, i]
+    inv = np.empty((m, m))
+    for i in range(m):
+        for j in range(i, m):
+            v = 0.0
+            for k in range(j, m):
+                v += inv_low[k, i] * inv_low[k, j]
+            inv[i, j] = inv[j, i] = v
+    return inv, logdet
 
 
 @njit(cache=True)

@@ -31,6 +31,7 @@ from sprn.kernels.flight import (
     measurement_moments,
     rk4_model,
     sigma_points,
+    spd_inverse,
     white_acceleration_q,
 )
 
@@ -62,10 +63,22 @@ def markov_transition(generator: np.ndarray, dt_s: float) -> np.ndarray:
     term = np.eye(a.shape[0])
     out = term.copy()
     for k in range(1, 9):
-        term = term @ a / k
-        out = out + term
+        term = _product(term, a) / k
+        out += term
     for _ in range(squarings):
-        out = out @ out
+        out = _product(out, out)
+    return out
+
+
+@njit(cache=True)
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` of small matrices, as loops (a BLAS call costs more than a 3x3 product)."""
+    out = np.zeros((a.shape[0], b.shape[1]))
+    for i in range(a.shape[0]):
+        for k in range(a.shape[1]):
+            aik = a[i, k]
+            for j in range(b.shape[1]):
+                out[i, j] += aik * b[k, j]
     return out
 
 
@@ -145,10 +158,23 @@ def ukf_predict(kind: int, x: np.ndarray, p: np.ndarray, dt_s: float, params: np
     predicted variance; :class:`sprn.tracking.filters.UkfAdapter`)."""
     moved = propagate_points(kind, sigma_points(x, p, spread), dt_s, params)
     q = process_noise(kind, x, dt_s, params)
-    mean = wm @ moved
-    dev = moved - mean
-    cov = (dev.T * wc) @ dev + q
-    cov = 0.5 * (cov + cov.T)
+    n_pts, n = moved.shape
+    mean = np.zeros(n)
+    for i in range(n_pts):
+        for a in range(n):
+            mean[a] += wm[i] * moved[i, a]
+    cov = q.copy()
+    dev = np.empty(n)
+    for i in range(n_pts):
+        for a in range(n):
+            dev[a] = moved[i, a] - mean[a]
+        for a in range(n):
+            wa = wc[i] * dev[a]
+            for b in range(a + 1):
+                cov[a, b] += wa * dev[b]
+    for a in range(n):  # the lower triangle, mirrored (the process noise is symmetric)
+        for b in range(a):
+            cov[b, a] = cov[a, b]
     keep = True
     for i in range(x.size):
         if q[i, i] > NEGLIGIBLE_Q * cov[i, i]:
@@ -214,21 +240,31 @@ def imm_predict(xs: np.ndarray, ps: np.ndarray, kinds: np.ndarray, dims: np.ndar
     probabilities and the combined ``[r, v]`` mean and covariance (:func:`combine`)."""
     n_modes = mu.size
     trans = _air_transition(xs, mu, generator, generator_air, dt_s, params[AIR_TOP])
-    c = mu @ trans
+    c = np.zeros(n_modes)
+    for i in range(n_modes):
+        for j in range(n_modes):
+            c[j] += mu[i] * trans[i, j]
     ext_x = np.empty((n_modes, COMMON_DIM))
     ext_p = np.empty((n_modes, COMMON_DIM, COMMON_DIM))
     for i in range(n_modes):
         ext_x[i], ext_p[i] = extended(xs, ps, dims, slots, kinds, carry_x, carry_p, i)
-    for j in range(n_modes):
-        xj = np.zeros(COMMON_DIM)
+    dev = np.empty(COMMON_DIM)
+    for j in range(n_modes):  # the mixed estimates, as loops (small temporaries cost more than the sums)
+        xj = carry_x[j]
+        pj = carry_p[j]
+        xj[:] = 0.0
+        pj[:, :] = 0.0
         for i in range(n_modes):
-            xj += trans[i, j] * mu[i] / max(c[j], 1e-300) * ext_x[i]
-        pj = np.zeros((COMMON_DIM, COMMON_DIM))
+            w = trans[i, j] * mu[i] / max(c[j], 1e-300)
+            for a in range(COMMON_DIM):
+                xj[a] += w * ext_x[i, a]
         for i in range(n_modes):
-            dev = ext_x[i] - xj
-            pj += trans[i, j] * mu[i] / max(c[j], 1e-300) * (ext_p[i] + np.outer(dev, dev))
-        carry_x[j] = xj
-        carry_p[j] = pj
+            w = trans[i, j] * mu[i] / max(c[j], 1e-300)
+            for a in range(COMMON_DIM):
+                dev[a] = ext_x[i, a] - xj[a]
+            for a in range(COMMON_DIM):
+                for b in range(COMMON_DIM):
+                    pj[a, b] += w * (ext_p[i, a, b] + dev[a] * dev[b])
         d = dims[j]
         xm = np.empty(d)
         pm = np.empty((d, d))
@@ -272,14 +308,23 @@ def imm_peek(xs: np.ndarray, ps: np.ndarray, kinds: np.ndarray, dims: np.ndarray
 @njit(cache=True)
 def combine(w: np.ndarray, means: np.ndarray, covs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of a Gaussian mixture (law of total covariance), symmetrised."""
-    x = np.zeros(means.shape[1])
+    n = means.shape[1]
+    x = np.zeros(n)
     for k in range(w.size):
-        x += w[k] * means[k]
-    p = np.zeros(covs.shape[1:])
+        for a in range(n):
+            x[a] += w[k] * means[k, a]
+    p = np.zeros((n, n))
+    dev = np.empty(n)
     for k in range(w.size):
-        dev = means[k] - x
-        p += w[k] * (covs[k] + np.outer(dev, dev))
-    return x, 0.5 * (p + p.T)
+        for a in range(n):
+            dev[a] = means[k, a] - x[a]
+        for a in range(n):
+            for b in range(a + 1):
+                p[a, b] += w[k] * (0.5 * (covs[k, a, b] + covs[k, b, a]) + dev[a] * dev[b])
+    for a in range(n):  # the lower triangle, mirrored
+        for b in range(a):
+            p[b, a] = p[a, b]
+    return x, p
 
 
 @njit(cache=True)
@@ -330,8 +375,12 @@ def imm_innovation(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, moved: np.n
         dev = _wrap(z_pred[k] - z_mean)
         s_mix += mu[k] * (s[k] + np.outer(dev, dev))
     y_mix = _wrap(z - z_mean)
-    _, logdet = np.linalg.slogdet(2.0 * math.pi * s_mix)
-    return ys, s, pxz, s_inv, y_mix, s_mix, float(y_mix @ np.linalg.solve(s_mix, y_mix)), logdet
+    inv_mix, logdet = spd_inverse(s_mix)
+    nis = 0.0
+    for a in range(m):
+        for b in range(m):
+            nis += y_mix[a] * inv_mix[a, b] * y_mix[b]
+    return ys, s, pxz, s_inv, y_mix, s_mix, nis, logdet + m * math.log(2.0 * math.pi)
 
 
 @njit(cache=True)
@@ -341,22 +390,40 @@ def imm_correct(xs: np.ndarray, ps: np.ndarray, dims: np.ndarray, has_moved: np.
     """Update every mode with its innovation, in place; return the posterior mode
     probabilities and the combined ``[r, v]`` mean and covariance (:func:`combine`).
 
-    Each mode: ``x + K y``, ``P - K S K'`` with ``K = Pxz S^-1``; the probabilities are the
+    Each mode: ``x + K y``, ``P - K S K'`` (as ``P - K Pxz'``, which it equals) with
+    ``K = Pxz S^-1``; the probabilities are the
     prior ones times each mode's Gaussian likelihood ``N(y; 0, S)``, normalised, floored
     at :data:`MIN_PROBABILITY`.
     """
     n_modes = mu.size
     m = ys.shape[1]
     log_lik = np.empty(n_modes)
-    for k in range(n_modes):
-        _, logdet = np.linalg.slogdet(s[k])
-        y = ys[k]
-        log_lik[k] = -0.5 * (y @ np.linalg.solve(s[k], y) + logdet + m * math.log(2.0 * math.pi))
+    gain = np.empty((MAX_DIM, m))
+    for k in range(n_modes):  # written as loops: small temporaries cost more than the sums
+        y, sk, sik = ys[k], s[k], s_inv[k]
+        nis = 0.0
+        for a in range(m):
+            for b in range(m):
+                nis += y[a] * sik[a, b] * y[b]
+        log_lik[k] = -0.5 * (nis + spd_inverse(sk)[1] + m * math.log(2.0 * math.pi))
         d = dims[k]
-        gain = pxz[k, :d] @ s_inv[k]
-        xs[k, :d] = xs[k, :d] + gain @ y
-        p = ps[k, :d, :d] - gain @ s[k] @ gain.T
-        ps[k, :d, :d] = 0.5 * (p + p.T)
+        for i in range(d):  # K = Pxz S^-1
+            for b in range(m):
+                v = 0.0
+                for a in range(m):
+                    v += pxz[k, i, a] * sik[a, b]
+                gain[i, b] = v
+        for i in range(d):  # x + K y
+            v = 0.0
+            for b in range(m):
+                v += gain[i, b] * y[b]
+            xs[k, i] += v
+        for i in range(d):  # P - K S K' (= P - K Pxz'), symmetrised
+            for j in range(i + 1):
+                v = 0.0
+                for b in range(m):
+                    v += gain[i, b] * pxz[k, j, b]
+                ps[k, i, j] = ps[k, j, i] = 0.5 * (ps[k, i, j] + ps[k, j, i]) - v
         has_moved[k] = False
     w = mu * np.exp(log_lik - np.max(log_lik))
     w = np.maximum(w / np.sum(w), MIN_PROBABILITY)
