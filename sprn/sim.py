@@ -263,6 +263,8 @@ class _SiteState:
     """The search frame's volume (:func:`~sprn.radar.scan.search_fence`), the same at every frame."""
     alarms: NDArray[np.int_]
     """For every frame, the false alarms its fence reports if it is a search frame (drawn in advance)."""
+    in_view: list[bool]
+    """For every frame, whether any object is in coverage."""
     next_dwell: tuple[list[int], list[int]]
     """For every frame, the first frame at or after it with a dwell, in search and in track (-1: none)."""
     tracking: bool = False
@@ -327,7 +329,7 @@ def _site_states(sites: Sequence[Site], scene: Scene, seed: int, config: SceneCo
         out.append(_SiteState(
             site=site, index=i, frame_s=frame, frames_per_search=fps, phase_s=phase, states=states, visible=vis,
             cos_scan=cos_scan, snr_per_m2=snr, rcs_m2=rcs, swerling=swerling, dwells=dwells, fence=fence,
-            alarms=alarms, next_dwell=(_next_true(dwells[0]), _next_true(dwells[1])),
+            alarms=alarms, in_view=seen.tolist(), next_dwell=(_next_true(dwells[0]), _next_true(dwells[1])),
         ))
     return out
 
@@ -410,7 +412,7 @@ class _Network:
         tracking = st.tracking
         header = Dwell(now, site.name, tracking)
         alarms = int(st.alarms[k]) if self.false_alarms and k % st.frames_per_search == 0 else 0
-        if not st.visible[k].any():  # nothing in coverage (most dwells of most sites): false alarms at most
+        if not st.in_view[k]:  # nothing in coverage (most dwells of most sites): false alarms at most
             if not alarms:
                 self._send(st, [], header)
                 return
@@ -493,13 +495,13 @@ class _Network:
                 scans.setdefault(key, [])
             else:
                 scans.setdefault(key, []).append(item)
+        tracks, changed = self.tracker.tracks, self.tracker.changed
         for key, dets in scans.items():
             name = key[1]
-            tracks = self.tracker.tracks  # only ever appended to
-            before = [tr.status for tr in tracks]
+            changed.clear()
             self.tracker.scan(dets, headers.get(key))
-            for i, tr in enumerate(tracks):
-                was = before[i] if i < len(before) else None
+            for track_id, was in sorted(changed.items()):
+                tr = tracks[track_id - 1]
                 if was is None:
                     self.event("track_initiated", track_id=tr.id, t_state_s=tr.t_s, site=name)
                 if tr.status == "confirmed" and was != "confirmed":

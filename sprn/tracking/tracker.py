@@ -140,7 +140,10 @@ class View:
 class Tracker:
     """Multi-target track manager (see the module notes).
 
-    ``tracks``: every track ever started, in order; ``unused``: the reports no track took.
+    ``tracks``: every track ever started, in order; ``unused``: the reports no track took;
+    ``changed``: for each track started, confirmed or deleted since the caller last
+    cleared it, its status before the first such change (None: started), by track id
+    (what the simulation turns into events without comparing every track at every scan).
     """
 
     sites: Mapping[str, Site]
@@ -149,6 +152,7 @@ class Tracker:
     confirm_n: int = CONFIRM_N
     tracks: list[Track] = field(default_factory=list)
     unused: list[Detection] = field(default_factory=list)
+    changed: dict[int, str | None] = field(default_factory=dict)
     _chains: Chains | None = None
     _t_s: float = float("-inf")
     _close: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -403,6 +407,7 @@ class Tracker:
         recent = tr.hits[-self.confirm_n:]
         if tr.status == "tentative":
             if (sum(recent) >= self.confirm_m and tr.score > 0.0) or tr.score >= -math.log(cfg.false_confirm_probability):
+                self.changed.setdefault(tr.id, tr.status)
                 tr.status, tr.t_confirmed_s = "confirmed", t_s
             elif tr.score < math.log(cfg.true_drop_probability):
                 self._drop(tr, t_s)
@@ -426,6 +431,7 @@ class Tracker:
                     self._drop(tr, t_s)
 
     def _drop(self, tr: Track, t_s: float) -> None:
+        self.changed.setdefault(tr.id, tr.status)
         tr.status, tr.t_deleted_s = "deleted", t_s
 
     def _initiate(self, fix: Fix, t_s: float) -> Track | None:
@@ -460,6 +466,7 @@ class Tracker:
             if shared:
                 self._joint[other.id, tr.id] = shared
         self.tracks.append(tr)
+        self.changed[tr.id] = None
         used = {id(f) for f in fixes}
         self.unused = [d for d in self.unused if id(d) not in used]
         return tr
