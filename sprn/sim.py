@@ -85,15 +85,15 @@ CLASS_RCS = {"reentry-vehicle": "reentry-vehicle", "stage": "spent-stage", "debr
 """The catalogue's RCS model of each track class (the centre's knowledge of signatures)."""
 
 
-def _with_rcs(site: Site, det: Detection, tracking: bool) -> Detection:
-    """The report with the RCS its radar estimates from the echo's power: its SNR over the
-    SNR a 1 m^2 target would give at the report's range and scan angle (the radar's own
+def _rcs_dbsm(site: Site, det: Detection, tracking: bool) -> float:
+    """The RCS a report's radar estimates from the echo's power: its SNR over the SNR a
+    1 m^2 target would give at the report's range and scan angle (the radar's own
     calibration; NaN for a site with no radar model)."""
     if site.radar is None:
-        return det
+        return det.rcs_dbsm
     cos_scan = float(scan_cosine(site, position_from_measurement(site, det.z)))
     per_m2 = snr_per_m2(site, float(det.z[0]), cos_scan, tracking=tracking)
-    return dataclasses.replace(det, rcs_dbsm=det.snr_db - 10.0 * math.log10(per_m2))
+    return det.snr_db - 10.0 * math.log10(per_m2)
 
 
 def class_signatures() -> dict[str, Signature]:
@@ -329,7 +329,7 @@ def _site_states(sites: Sequence[Site], scene: Scene, seed: int, config: SceneCo
         out.append(_SiteState(
             site=site, index=i, frame_s=frame, frames_per_search=fps, phase_s=phase, states=states, visible=vis,
             cos_scan=cos_scan, snr_per_m2=snr, rcs_m2=rcs, swerling=swerling, dwells=dwells, fence=fence,
-            alarms=alarms, in_view=seen.tolist(), next_dwell=(_next_true(dwells[0]), _next_true(dwells[1])),
+            alarms=alarms, in_view=[bool(v) for v in seen], next_dwell=(_next_true(dwells[0]), _next_true(dwells[1])),
         ))
     return out
 
@@ -429,12 +429,13 @@ class _Network:
             reports = scan(site, now, x, st.snr_per_m2[tracking][k, idx] * st.rcs_m2[k, idx],
                            st.swerling[k, idx].tolist(), [self.ids[i] for i in idx], st.cos_scan[k, idx], rng,
                            tracking=tracking, regions=regions, confirm=self.false_alarms and self.confirm)
-        self._send(st, [(_with_rcs(site, det, tracking), ids) for det, ids in reports], header)
+        self._send(st, reports, header)
 
     # --- links and command centre ------------------------------------------------------
     def _send(self, st: _SiteState, reports: Sequence[Report], header: Dwell) -> None:
-        """Send a dwell's header and reports (with their truth labels, kept for scoring)
-        over the site's link: one message, one delay; each report lost with the link's
+        """Send a dwell's header and reports (with their truth labels, kept for scoring;
+        each report carrying the RCS its radar estimates, :func:`_rcs_dbsm`) over the
+        site's link: one message, one delay; each report lost with the link's
         loss (the header never: the centre knows its radars' schedules). A dwell that gave
         no report sends its header alone, which tells the centre the tracks in view were
         missed.
@@ -448,7 +449,7 @@ class _Network:
         kept = []
         for det, labels in reports:
             lost = float(self._link_rng.random()) < link.loss
-            det = dataclasses.replace(det, t_arrival_s=det.t_s + delay)
+            det = dataclasses.replace(det, t_arrival_s=det.t_s + delay, rcs_dbsm=_rcs_dbsm(site, det, header.tracking))
             self.detections.append(det)
             self.labels.append(labels)
             self.event("detection", site=site.name, snr_db=round(det.snr_db, 2), cued=site.name in self.first_cue)

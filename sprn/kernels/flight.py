@@ -717,3 +717,17 @@ def add_miss(log_post: np.ndarray, rcs_m2: np.ndarray, snr_per_m2: float, thresh
         log_post[0, i] += math.log(max(1.0 - pd_fluctuating(1, snr, threshold), 1e-300))
         log_post[1, i] += math.log(max(1.0 - pd_fluctuating(3, snr, threshold), 1e-300))
 
+
+@njit(cache=True)
+def normalised_exp(log_w: np.ndarray) -> np.ndarray:
+    """``exp(log_w - max)`` normalised to sum to one (unnormalised log weights to weights),
+    of an array of any shape."""
+    flat = log_w.ravel()
+    top = flat.max()
+    out = np.empty(flat.size)
+    total = 0.0
+    for i in range(flat.size):
+        out[i] = math.exp(flat[i] - top)
+        total += out[i]
+    return (out / total).reshape(log_w.shape)
+

@@ -80,8 +80,7 @@ class Detectability:
             grid = self.log_post.get(band)
             if grid is None:
                 grid = np.zeros((2, RCS_GRID_DBSM.size))
-            w = np.exp(grid - grid.max())
-            post = self._posterior[band] = np.asarray(w / w.sum(), dtype=float)
+            post = self._posterior[band] = kernels.normalised_exp(grid)
         return post
 
     def pd(self, band: str, snr_per_m2: float, pfa: float) -> float:

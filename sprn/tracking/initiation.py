@@ -495,15 +495,17 @@ def initiate(
     samples: int = 4096,
     threshold: float = 0.1,
     components: int = 1,
+    first_guess: FloatArray | None = None,
 ) -> Initiation:
     """A consistent initial state of ``model`` at the latest fix (see the module notes).
 
     ``samples = 0`` never samples; ``threshold`` is the nonlinearity index above which
     the posterior is sampled rather than taken from the Laplace fit; ``components`` the
     number of Gaussians the sampled posterior is split into for a Gaussian-sum filter
-    (``Initiation.components``).
+    (``Initiation.components``); ``first_guess`` the fixes' :func:`least_squares_state`
+    if already computed (it does not depend on the model).
     """
-    x6, _ = least_squares_state(fixes, sites)
+    x6 = least_squares_state(fixes, sites)[0] if first_guess is None else first_guess
     start = np.concatenate([x6, prior_mean])
     x, p, cost = batch_map(fixes, sites, model, start, prior_mean, prior_cov)
     t_ref = max(f.t_s for f in fixes)

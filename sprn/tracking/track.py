@@ -447,11 +447,13 @@ class Track:
         if det.z.size < 4:
             return det
         x, p = self.filter.x, self.filter.P
-        d = x[:3] - site.r_ecef_m
-        rng = math.sqrt(float(d @ d))
+        rx, ry, rz = x[:3].tolist()  # plain floats: asked for at every report a track is offered
+        ox, oy, oz = site.r_ecef_m.tolist()
+        rng = math.sqrt((rx - ox) ** 2 + (ry - oy) ** 2 + (rz - oz) ** 2)
         k = self.config.range_rate_guard_sigmas
-        pos_var = float(p[0, 0]) + float(p[1, 1]) + float(p[2, 2])
-        vel_var = float(p[3, 3]) + float(p[4, 4]) + float(p[5, 5])
+        var = np.diagonal(p).tolist()
+        pos_var = var[0] + var[1] + var[2]
+        vel_var = var[3] + var[4] + var[5]
         second_order = k * k * math.sqrt(pos_var * vel_var) / rng
         if second_order < det.sigma[3]:
             return det

@@ -94,7 +94,12 @@ from sprn.tracking.association import ASSOCIATORS, Hypotheses, log_likelihood_ra
 from sprn.tracking.chains import Chains, Fix
 from sprn.tracking.config import CONFIRM_M, CONFIRM_N, MODELS, TrackerConfig
 from sprn.tracking.consistency import chi2_quantile
-from sprn.tracking.initiation import Initiation, initiate, with_independent_prior
+from sprn.tracking.initiation import (
+    Initiation,
+    initiate,
+    least_squares_state,
+    with_independent_prior,
+)
 from sprn.tracking.models import AIR_TOP_M, MotionModel
 from sprn.tracking.track import (
     MAX_UNMODELLED_MPS2,
@@ -445,6 +450,7 @@ class Tracker:
         names = MODELS if cfg.filter == "imm" else (cfg.model,)
         inits: dict[str, Initiation] = {}
         above_air = bool(np.all(altitude_m(np.array([f.r_ecef_m for f in chain])) > AIR_TOP_M))
+        guess, _ = least_squares_state(fixes, self.sites)
         for name in names:
             model = cfg.motion_model(name)
             mean, cov = cfg.prior(model)
@@ -452,7 +458,7 @@ class Tracker:
                 inits[name] = with_independent_prior(inits["ballistic"], mean, cov)
                 continue
             inits[name] = initiate(fixes, self.sites, model, mean, cov, cfg.init_samples, cfg.init_nonlinearity,
-                                   cfg.init_components if cfg.filter != "imm" else 1)
+                                   cfg.init_components if cfg.filter != "imm" else 1, guess)
         x = inits[names[0]].x
         if float(np.linalg.norm(x[3:6])) > cfg.max_speed_mps or float(np.linalg.norm(x[:3])) < _BELOW_GROUND_M:
             self._chains.drop_first(chain)
