@@ -329,7 +329,7 @@ def _site_states(sites: Sequence[Site], scene: Scene, seed: int, config: SceneCo
         out.append(_SiteState(
             site=site, index=i, frame_s=frame, frames_per_search=fps, phase_s=phase, states=states, visible=vis,
             cos_scan=cos_scan, snr_per_m2=snr, rcs_m2=rcs, swerling=swerling, dwells=dwells, fence=fence,
-            alarms=alarms, in_view=[bool(v) for v in seen], next_dwell=(_next_true(dwells[0]), _next_true(dwells[1])),
+            alarms=alarms, in_view=[bool(v) for v in np.asarray(seen)], next_dwell=(_next_true(dwells[0]), _next_true(dwells[1])),
         ))
     return out
 
