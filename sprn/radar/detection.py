@@ -293,20 +293,29 @@ def _readonly(a: FloatArray) -> FloatArray:
 class DwellOutcome:
     """Result of one dwell of a site on one target.
 
-    ``pd`` is the model's detection probability for the mean SNR; ``snr_db`` is this
-    dwell's SNR after the RCS fluctuation draw (``mean_snr_db`` before it); ``sigma`` are
-    the measurement standard deviations of (range m, az rad, el rad[, range rate m/s]) at
-    this dwell's SNR; ``bias`` the site's fixed bias of the same elements (range rate
-    unbiased), ready for ``sprn.radar.measurement.noisy_measurement(site, x, sigma, rng,
-    bias)``.
+    ``pd`` is the model's detection probability for the mean SNR (worked out when asked
+    for: the simulation's dwells never ask); ``snr_db`` is this dwell's SNR after the RCS
+    fluctuation draw (``mean_snr_db`` before it); ``sigma`` are the measurement standard
+    deviations of (range m, az rad, el rad[, range rate m/s]) at this dwell's SNR;
+    ``bias`` the site's fixed bias of the same elements (range rate unbiased), ready for
+    ``sprn.radar.measurement.noisy_measurement(site, x, sigma, rng, bias)``; ``swerling``
+    and ``pfa`` the target's Swerling case and the radar's false-alarm probability (NaN
+    for a site without a radar model, which detects everything in coverage).
     """
 
     detected: bool
     snr_db: float
-    pd: float
     sigma: FloatArray = field(compare=False)
     mean_snr_db: float
     bias: FloatArray = field(compare=False)
+    swerling: int = 1
+    pfa: float = math.nan
+
+    @property
+    def pd(self) -> float:
+        if math.isnan(self.pfa):
+            return 1.0
+        return float(detection_probability(10.0 ** (self.mean_snr_db / 10.0), self.pfa, self.swerling))
 
 
 def _db(x: float) -> float:
@@ -368,12 +377,11 @@ def dwell_at(
     factor = rcs_fluctuation(swerling, rng)
     draw = float(rng.random())
     with_rr = site.sigma_range_rate_mps is not None
-    bias = _readonly(np.concatenate([site.bias, [0.0]]) if with_rr else site.bias)
+    bias = _dwell_bias(site)
     if site.radar is None:
         fixed = list(site.noise_std) + ([float(site.sigma_range_rate_mps or 0.0)] if with_rr else [])
-        return DwellOutcome(
-            detected=True, snr_db=math.inf, pd=1.0, sigma=_readonly(np.array(fixed)), mean_snr_db=math.inf, bias=bias
-        )
+        return DwellOutcome(detected=True, snr_db=math.inf, sigma=_readonly(np.array(fixed)), mean_snr_db=math.inf,
+                            bias=bias, swerling=swerling)
     rt = site.radar
     mean = float(mean_snr)
     snr = mean * factor
@@ -381,8 +389,24 @@ def dwell_at(
     return DwellOutcome(
         detected=draw < float(pd_swerling0(snr, rt.pfa)),
         snr_db=_db(snr),
-        pd=float(detection_probability(mean, rt.pfa, swerling)),
         sigma=_readonly(measurement_sigma(rt, snr, cos_scan, dwell_s=dwell_s, range_rate=with_rr)),
         mean_snr_db=_db(mean),
         bias=bias,
+        swerling=swerling,
+        pfa=rt.pfa,
     )
+
+
+_BIASES: dict[int, tuple[Site, FloatArray]] = {}
+
+
+def _dwell_bias(site: Site) -> FloatArray:
+    """The site's fixed bias of a report's elements (range rate unbiased), read-only; kept
+    per site (the site object is held with it, so that its id is not reused)."""
+    kept = _BIASES.get(id(site))
+    if kept is None or kept[0] is not site:
+        if len(_BIASES) > 256:  # a bound, for programs that make sites by the thousand
+            _BIASES.clear()
+        with_rr = site.sigma_range_rate_mps is not None
+        kept = _BIASES[id(site)] = (site, _readonly(np.concatenate([site.bias, [0.0]]) if with_rr else site.bias.copy()))
+    return kept[1]
