@@ -302,7 +302,7 @@ def test_look_is_the_measurement_and_the_scan_cosine_of_one_state():
     z = kernels.measure(site.enu_rotation, site.r_ecef_m, states, True)
     cos = scan_cosine(site, states[:, :3])
     for i, x in enumerate(states):
-        got = kernels.look(site.enu_rotation, site.r_ecef_m, normals, x)
+        got = kernels.look(site.enu_rotation, site.r_ecef_m, normals, *x.tolist())
         # Same operations in a different order: equal to a few ulps.
         assert got[:4] == pytest.approx(tuple(z[i]), rel=1e-13, abs=1e-12)
         assert got[4] == pytest.approx(float(cos[i]), rel=1e-12, abs=1e-15)

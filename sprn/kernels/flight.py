@@ -344,23 +344,33 @@ def _measure_one(rot: np.ndarray, origin: np.ndarray,
                  x: np.ndarray) -> tuple[float, float, float, float, float, float, float]:
     """Range, azimuth, elevation and range rate of one state ``x`` (:func:`measure`), and its
     east, north and up offsets."""
-    e, n, u, dx, dy, dz = _local(rot, origin, x)
+    return _measure_floats(rot, origin, x[0], x[1], x[2], x[3], x[4], x[5])
+
+
+@njit(cache=True)
+def _measure_floats(rot: np.ndarray, origin: np.ndarray, px: float, py: float, pz: float, vx: float, vy: float,
+                    vz: float) -> tuple[float, float, float, float, float, float, float]:
+    """:func:`_measure_one` of a state given as six numbers."""
+    dx, dy, dz = px - origin[0], py - origin[1], pz - origin[2]
+    e = rot[0, 0] * dx + rot[0, 1] * dy + rot[0, 2] * dz
+    n = rot[1, 0] * dx + rot[1, 1] * dy + rot[1, 2] * dz
+    u = rot[2, 0] * dx + rot[2, 1] * dy + rot[2, 2] * dz
     horiz = math.hypot(e, n)
     rng = math.sqrt(horiz * horiz + u * u)
-    rr = (dx * x[3] + dy * x[4] + dz * x[5]) / rng if rng > 0.0 else math.nan
+    rr = (dx * vx + dy * vy + dz * vz) / rng if rng > 0.0 else math.nan
     return rng, math.atan2(e, n) % (2.0 * math.pi), math.atan2(u, horiz), rr, e, n, u
 
 
 @njit(cache=True)
-def look(rot: np.ndarray, origin: np.ndarray, normals: np.ndarray,
-         x: np.ndarray) -> tuple[float, float, float, float, float]:
+def look(rot: np.ndarray, origin: np.ndarray, normals: np.ndarray, px: float, py: float, pz: float, vx: float,
+         vy: float, vz: float) -> tuple[float, float, float, float, float]:
     """Range, azimuth, elevation, range rate (:func:`measure`) and scan cosine of one state
-    ``x`` (6,) from a site: what a dwell's view of a track needs, in one call.
+    ``[px, py, pz, vx, vy, vz]`` from a site: what a dwell's view of a track needs, in one call.
 
     The scan cosine is that of :func:`sprn.radar.detection.scan_cosine`: the largest
     cosine between the line of sight and the faces' unit normals ``normals`` (faces, 3),
     in the site's east-north-up frame."""
-    rng, az, el, rr, e, n, u = _measure_one(rot, origin, x)
+    rng, az, el, rr, e, n, u = _measure_floats(rot, origin, px, py, pz, vx, vy, vz)
     cos_scan = -math.inf if rng > 0.0 else math.nan
     for k in range(normals.shape[0] if rng > 0.0 else 0):
         cos_scan = max(cos_scan, (normals[k, 0] * e + normals[k, 1] * n + normals[k, 2] * u) / rng)

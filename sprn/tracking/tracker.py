@@ -131,8 +131,8 @@ class View:
     """How a dwell sees a track: ``seen`` (in the site's coverage), ``pd`` (the dwell's
     detection probability on it), ``snr_per_m2`` (a 1 m^2 target's SNR there; None
     for a site without a radar model), the track's measurement ``z`` (range, azimuth,
-    elevation, range rate) at the dwell and its scan cosine ``cos_scan`` (NaN unless seen
-    by a radar with a model)."""
+    elevation, range rate) at the dwell (NaN unless seen: nothing asks for it then) and its
+    scan cosine ``cos_scan`` (NaN unless seen by a radar with a model)."""
 
     seen: bool
     pd: float
@@ -361,15 +361,17 @@ class Tracker:
         """How the scan's site sees the track: whether it could (range, elevation and
         sector), with what detection probability, and the SNR a 1 m^2 target would have
         there (None for a site without a radar model)."""
-        x = _coasted(np.asarray(tr.filter.x)[:6], t_s - tr.t_s)
         rt = site.radar
         rng, az, el, rr, cos_scan = kernels.look(site.enu_rotation, site.r_ecef_m,
-                                                 face_normals_enu(site, rt.face_tilt_rad if rt else 0.0), x)
-        z = np.array([rng, az, el, rr])
+                                                 face_normals_enu(site, rt.face_tilt_rad if rt else 0.0),
+                                                 *_coasted(tr.filter.x, t_s - tr.t_s))
         seen = (site.min_range_m <= rng <= site.max_range_m and site.min_el_rad <= el <= site.max_el_rad
                 and in_sector(site, az))
-        if rt is None or not seen:
-            return View(seen=seen, pd=self.config.pd, snr_per_m2=None, z=z)
+        if not seen:
+            return View(seen=False, pd=self.config.pd, snr_per_m2=None, z=_UNSEEN)
+        z = np.array([rng, az, el, rr])
+        if rt is None:
+            return View(seen=True, pd=self.config.pd, snr_per_m2=None, z=z)
         per_m2 = snr_per_m2(site, rng, cos_scan, tracking=tracking)
         return View(seen=True, pd=tr.detect.pd(site.band, per_m2, rt.pfa), snr_per_m2=per_m2, z=z, cos_scan=cos_scan)
 
@@ -428,11 +430,12 @@ class Tracker:
             if t_s - tr.t_used_s > self.config.delete_after_s:
                 self._drop(tr, t_s)
             elif t_s - tr.t_used_s > LANDED_AFTER_S:
-                r = _coasted(np.asarray(tr.filter.x)[:6], t_s - tr.t_s)[:3]
+                r = _coasted(tr.filter.x, t_s - tr.t_s)[:3]
                 # Quick test first: a point this far from the centre is less than LANDED_DEPTH_M
                 # under the ellipsoid (whose radius is at most A_M), with 10 % to spare for the
                 # normal's tilt from the radius (under 0.2 degrees).
-                if float(r @ r) < (A_M - 0.9 * LANDED_DEPTH_M) ** 2 and float(altitude_m(r)) < -LANDED_DEPTH_M:
+                if (r[0] ** 2 + r[1] ** 2 + r[2] ** 2 < (A_M - 0.9 * LANDED_DEPTH_M) ** 2
+                        and float(altitude_m(np.array(r))) < -LANDED_DEPTH_M):
                     self._drop(tr, t_s)
 
     def _drop(self, tr: Track, t_s: float) -> None:
@@ -628,19 +631,24 @@ def chain_gap_s(site: Site, config: TrackerConfig) -> float:
     return min(config.init_max_gap_s, (misses + 1) * site.revisit_s)
 
 
-def _coasted(x: FloatArray, dt_s: float) -> FloatArray:
-    """``[r, v]`` carried ``dt_s`` ahead under central gravity only (second order): what a
-    dwell's coverage and radar equation need of a track's position (a few km off after a
-    100 s coast, against ranges of thousands; no filter is propagated for it)."""
-    if dt_s == 0.0:
-        return x
+_UNSEEN = np.full(4, np.nan)
+_UNSEEN.setflags(write=False)
+
+
+def _coasted(x: FloatArray, dt_s: float) -> tuple[float, float, float, float, float, float]:
+    """``[r, v]`` of state ``x`` carried ``dt_s`` ahead under central gravity only (second
+    order), as six numbers: what a dwell's coverage and radar equation need of a track's
+    position (a few km off after a 100 s coast, against ranges of thousands; no filter is
+    propagated for it)."""
     rx, ry, rz, vx, vy, vz = x[:6].tolist()  # plain floats: six numbers, asked for at every dwell
+    if dt_s == 0.0:
+        return rx, ry, rz, vx, vy, vz
     r2 = rx * rx + ry * ry + rz * rz
     k = -GM_M3_S2 / (r2 * math.sqrt(r2))
     gx, gy, gz = k * rx, k * ry, k * rz
     h = 0.5 * dt_s * dt_s
-    return np.array([rx + vx * dt_s + h * gx, ry + vy * dt_s + h * gy, rz + vz * dt_s + h * gz,
-                     vx + dt_s * gx, vy + dt_s * gy, vz + dt_s * gz])
+    return (rx + vx * dt_s + h * gx, ry + vy * dt_s + h * gy, rz + vz * dt_s + h * gz,
+            vx + dt_s * gx, vy + dt_s * gy, vz + dt_s * gz)
 
 
 def _since(reports: Sequence[Detection], t0_s: float) -> list[Detection]:
