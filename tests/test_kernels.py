@@ -327,3 +327,15 @@ def test_posterior_pd_is_the_posterior_mean_of_the_swerling_probabilities():
     missed = np.log(post) + np.log(1.0 - np.stack([de.pd_swerling1(per_m2 * rcs, pfa), de.pd_swerling3(per_m2 * rcs, pfa)]))
     np.testing.assert_allclose(log_post, missed, rtol=1e-14, atol=1e-14)
 
+
+
+def test_add_look_adds_the_swerling_densities_of_the_look():
+    # Swerling 1: exponential RCS of mean s; Swerling 3: chi-square with 4 dof of mean s,
+    # a gamma of shape 2 and scale s / 2 (scipy.stats, an independent reference).
+    from scipy import stats
+
+    rcs = 10.0 ** (np.arange(-40.0, 30.5, 1.0) / 10.0)
+    grid = np.zeros((2, rcs.size))
+    kernels.add_look(grid, rcs, np.log(rcs), 0.37)
+    np.testing.assert_allclose(grid[0], stats.expon.logpdf(0.37, scale=rcs), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(grid[1], stats.gamma.logpdf(0.37, 2.0, scale=rcs / 2.0), rtol=1e-12, atol=1e-12)

@@ -60,6 +60,7 @@ from sprn.kernels.flight import (  # noqa: E402
     BOOST,
     REENTRY,
     acceleration,
+    add_look,
     add_miss,
     angles_jacobian,
     angles_moments,
@@ -98,7 +99,7 @@ from sprn.kernels.flight import (  # noqa: E402
 )
 
 __all__ = [
-    "BALLISTIC", "BOOST", "REENTRY", "acceleration", "add_miss", "angles_jacobian", "angles_moments", "ballistic_predict", "densities", "density", "derivative",
+    "BALLISTIC", "BOOST", "REENTRY", "acceleration", "add_look", "add_miss", "angles_jacobian", "angles_moments", "ballistic_predict", "densities", "density", "derivative",
     "drag", "gravity", "height", "heights", "imm", "innovation_covariance", "joseph_update",
     "linearised_angles", "linearised_measurement", "lloyd", "look", "matrix_root", "measure", "measure_jacobian", "measurement_moments",
     "model_derivative", "model_jacobian", "normalised_exp", "pd_fluctuating", "pds_fluctuating", "posterior_pd", "propagate_covariance", "rk4", "rk4_model", "sigma_points",

@@ -741,3 +741,14 @@ def normalised_exp(log_w: np.ndarray) -> np.ndarray:
         total += out[i]
     return (out / total).reshape(log_w.shape)
 
+
+@njit(cache=True)
+def add_look(log_post: np.ndarray, rcs_m2: np.ndarray, ln_rcs: np.ndarray, r_m2: float) -> None:
+    """Add the log density of one look's fluctuating RCS ``r_m2`` to ``log_post`` (2, n) in
+    place, for mean RCS ``rcs_m2`` (n,) (``ln_rcs`` their logs): Swerling 1,
+    ``exp(-r / s) / s``; Swerling 3, ``4 r / s^2 exp(-2 r / s)`` (rows of :func:`posterior_pd`)."""
+    ln_4r = math.log(4.0 * r_m2)
+    for i in range(rcs_m2.size):
+        log_post[0, i] += -r_m2 / rcs_m2[i] - ln_rcs[i]
+        log_post[1, i] += ln_4r - 2.0 * ln_rcs[i] - 2.0 * r_m2 / rcs_m2[i]
+

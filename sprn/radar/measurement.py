@@ -10,7 +10,7 @@ With range rate, ``z`` has a fourth element ``range_rate_mps`` (positive when op
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -125,6 +125,7 @@ class Detection:
     snr_db: float = float("nan")
     t_arrival_s: float = float("nan")
     rcs_dbsm: float = float("nan")
+    _covariance: FloatArray | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("z", "sigma"):
@@ -134,8 +135,14 @@ class Detection:
 
     @property
     def covariance(self) -> FloatArray:
-        """Measurement noise covariance R (diagonal)."""
-        return np.diag(self.sigma**2)
+        """Measurement noise covariance R (diagonal), read-only (worked out once: a report's
+        every innovation asks for it)."""
+        if self._covariance is None:
+            cov = np.diag(self.sigma**2)
+            cov.setflags(write=False)
+            object.__setattr__(self, "_covariance", cov)
+        assert self._covariance is not None
+        return self._covariance
 
 
 def noisy_measurement(

@@ -90,13 +90,11 @@ class Detectability:
         return min(max(p, PD_MIN), PD_MAX)
 
     def report(self, band: str, rcs_dbsm: float) -> None:
-        """A report whose look had RCS ``rcs_dbsm`` (the radar's estimate; NaN: no evidence)."""
+        """A report whose look had RCS ``rcs_dbsm`` (the radar's estimate; NaN: no evidence):
+        :func:`sprn.kernels.add_look`."""
         if not math.isfinite(rcs_dbsm):
             return
-        r = 10.0 ** (rcs_dbsm / 10.0)
-        grid = self._grid(band)
-        grid[0] += -r / _RCS_M2 - _LN_RCS
-        grid[1] += math.log(4.0 * r) - 2.0 * _LN_RCS - 2.0 * r / _RCS_M2
+        kernels.add_look(self._grid(band), _RCS_M2, _LN_RCS, 10.0 ** (rcs_dbsm / 10.0))
 
     def miss(self, band: str, snr_per_m2: float, pfa: float) -> None:
         """A dwell whose 1 m^2 SNR was ``snr_per_m2`` and that did not detect the object

@@ -286,6 +286,9 @@ class Track:
     for the scan: :meth:`sprn.tracking.tracker.Tracker._merge_spread`)."""
     _surprises: list[bool] = field(default_factory=list)
     _q_extra: float = 0.0
+    _rate_term: tuple[float, str, int, int, float] = (math.nan, "", -1, 0, math.nan)
+    """The range-rate guard's second-order term (:meth:`_usable_rate`) with the time, site,
+    number of updates and filter it is for: every report of a scan asks for it."""
 
     @classmethod
     def start(cls, track_id: int, config: TrackerConfig, inits: Mapping[str, Initiation],
@@ -446,15 +449,17 @@ class Track:
         """The detection, without its range rate while the track is too uncertain for it (:meth:`_usable`)."""
         if det.z.size < 4:
             return det
-        x, p = self.filter.x, self.filter.P
-        rx, ry, rz = x[:3].tolist()  # plain floats: asked for at every report a track is offered
-        ox, oy, oz = site.r_ecef_m.tolist()
-        rng = math.sqrt((rx - ox) ** 2 + (ry - oy) ** 2 + (rz - oz) ** 2)
-        k = self.config.range_rate_guard_sigmas
-        var = np.diagonal(p).tolist()
-        pos_var = var[0] + var[1] + var[2]
-        vel_var = var[3] + var[4] + var[5]
-        second_order = k * k * math.sqrt(pos_var * vel_var) / rng
+        t_s, name, updates, filter_id, second_order = self._rate_term
+        if (t_s != self.t_s or name != site.name or updates != len(self.history)
+                or filter_id != id(self.filter)):
+            x, p = self.filter.x, self.filter.P
+            rx, ry, rz = x[:3].tolist()  # plain floats
+            ox, oy, oz = site.r_ecef_m.tolist()
+            rng = math.sqrt((rx - ox) ** 2 + (ry - oy) ** 2 + (rz - oz) ** 2)
+            k = self.config.range_rate_guard_sigmas
+            var = np.diagonal(p).tolist()
+            second_order = k * k * math.sqrt((var[0] + var[1] + var[2]) * (var[3] + var[4] + var[5])) / rng
+            self._rate_term = (self.t_s, site.name, len(self.history), id(self.filter), second_order)
         if second_order < det.sigma[3]:
             return det
         return Detection(t_s=det.t_s, site=det.site, z=det.z[:3], sigma=det.sigma[:3], snr_db=det.snr_db,
