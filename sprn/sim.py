@@ -309,7 +309,7 @@ def _site_states(sites: Sequence[Site], scene: Scene, seed: int, config: SceneCo
                 for track in (False, True):
                     snr[track][exist] = radar_snr(site.radar, range_m, 1.0, tracking=track, cos_scan=cos_scan[exist])
         swerling = np.zeros(exist.shape, dtype=int)
-        for key in np.unique(keys):
+        for key in sorted(set(keys.ravel().tolist())):  # a set: np.unique's sort of strings is slower
             model = rcs_model(str(key))
             here = keys == key
             swerling[here] = model.swerling
@@ -351,7 +351,10 @@ def _next_true(mask: NDArray[np.bool_]) -> list[int]:
     """For every index, the first index at or after it where ``mask`` is true (-1: none)."""
     where = np.flatnonzero(mask)
     at = np.searchsorted(where, np.arange(len(mask)))
-    return [int(where[i]) if i < len(where) else -1 for i in at.tolist()]
+    out = np.full(len(mask), -1)
+    ahead = at < len(where)
+    out[ahead] = where[at[ahead]]
+    return [int(k) for k in out.tolist()]
 
 
 class _Network:
