@@ -258,9 +258,12 @@ def scan_cosine(site: Site, r_ecef_m: ArrayLike, tilt_rad: float | None = None) 
     """Cosine of the angle between the line of sight and the nearest face normal."""
     tilt = (site.radar.face_tilt_rad if site.radar is not None else 0.0) if tilt_rad is None else tilt_rad
     r = np.asarray(r_ecef_m, dtype=float)
-    if r.ndim == 1:  # one position (the tracker's every view): three small products
-        one = site.enu_rotation @ (r - site.r_ecef_m)
-        return np.asarray(float(np.max(face_normals_enu(site, tilt) @ one)) / math.sqrt(float(one @ one)))
+    if r.ndim == 1:  # one position (every report's RCS estimate): one kernel call
+        from sprn import kernels  # here: the light commands never load numba
+
+        px, py, pz = r[:3].tolist()
+        return np.asarray(kernels.look(site.enu_rotation, site.r_ecef_m, face_normals_enu(site, tilt),
+                                       px, py, pz, 0.0, 0.0, 0.0)[4])
     enu = (r - site.r_ecef_m) @ site.enu_rotation.T
     los = enu / np.linalg.norm(enu, axis=-1, keepdims=True)
     return np.asarray(np.max(los @ face_normals_enu(site, tilt).T, axis=-1), dtype=float)
