@@ -45,13 +45,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sprn.tracking.config import MODELS, RV_INV_BETA_M2_KG, RV_SIGMA_INV_BETA_M2_KG
-from sprn.tracking.track import Track
+from sprn.tracking.track import Track, TrackEstimate
 
 CLASSES = ("reentry-vehicle", "stage", "debris", "false")
 PRIOR = {c: 1.0 / len(CLASSES) for c in CLASSES}
@@ -111,20 +111,15 @@ def class_probabilities(track: Track, bands: Mapping[str, str],
     ``reentry-vehicle``, ``stage`` and ``debris``.
     """
     log_p = {c: math.log(PRIOR[c]) for c in CLASSES}
-    boost_until = _boost_end(track)
-    by_band: dict[str, list[float]] = {}
-    for det in track.reports:
-        rcs_dbsm = getattr(det, "rcs_dbsm", math.nan)  # a satellite's bearing has none
-        if math.isfinite(rcs_dbsm) and det.t_s > boost_until:
-            by_band.setdefault(bands.get(det.site, "UHF"), []).append(rcs_dbsm)
-    for band, values in by_band.items():
-        r = np.asarray(values)
+    seen = _read(track, bands)
+    for band, (times, values) in seen.looks.items():
+        r = np.asarray(values)[np.asarray(times) > seen.boost_until]
+        if not r.size:
+            continue
         for c, sig in signatures.items():
             log_p[c] += _rcs_evidence(r, sig.mean_db(band), sig.swerling)
         log_p["false"] += _rcs_evidence(r, None, 1)
-    e = next((e for e in reversed(track.history)  # the latest estimate with a learnt 1/beta
-              if math.isfinite(e.sigma_inv_beta_m2_kg) and e.inv_beta_m2_kg > 0.0
-              and e.sigma_inv_beta_m2_kg < LEARNT_SHARE * track.config.sigma_inv_beta_m2_kg), None)
+    e = seen.learnt
     if e is not None:
         ln_ib = math.log(e.inv_beta_m2_kg)
         ln_sigma = e.sigma_inv_beta_m2_kg / e.inv_beta_m2_kg
@@ -136,6 +131,51 @@ def class_probabilities(track: Track, bands: Mapping[str, str],
     w = {c: math.exp(v - top) for c, v in log_p.items()}
     total = sum(w.values())
     return {c: w[c] / total for c in CLASSES}
+
+
+@dataclass(slots=True)
+class _Reading:
+    """What :func:`class_probabilities` has read of a track so far (reports and estimates
+    are only ever appended, so each is read once, not at every assessment): its looks'
+    times and RCS (dB) by band, the time of its last estimate under thrust and its latest
+    estimate with a learnt ``1/beta``."""
+
+    track: Track
+    bands: Mapping[str, str]
+    reports: int = 0
+    history: int = 0
+    looks: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    boost_until: float = -math.inf
+    learnt: TrackEstimate | None = None
+
+
+_READINGS: dict[int, _Reading] = {}
+_READINGS_KEPT = 4096
+"""Tracks whose reading is kept (a Monte Carlo worker reads thousands over its runs)."""
+
+
+def _read(track: Track, bands: Mapping[str, str]) -> _Reading:
+    """The track's reading, brought up to date with its new reports and estimates."""
+    seen = _READINGS.get(id(track))
+    if seen is None or seen.track is not track or seen.bands is not bands:
+        if len(_READINGS) >= _READINGS_KEPT:
+            _READINGS.clear()
+        seen = _READINGS[id(track)] = _Reading(track=track, bands=bands)
+    for det in track.reports[seen.reports:]:
+        rcs_dbsm = getattr(det, "rcs_dbsm", math.nan)  # a satellite's bearing has none
+        if math.isfinite(rcs_dbsm):
+            times, values = seen.looks.setdefault(bands.get(det.site, "UHF"), ([], []))
+            times.append(det.t_s)
+            values.append(rcs_dbsm)
+    seen.reports = len(track.reports)
+    learnt_below = LEARNT_SHARE * track.config.sigma_inv_beta_m2_kg
+    for e in track.history[seen.history:]:
+        if _thrusting(e):
+            seen.boost_until = float(e.t_s)
+        if math.isfinite(e.sigma_inv_beta_m2_kg) and e.inv_beta_m2_kg > 0.0 and e.sigma_inv_beta_m2_kg < learnt_below:
+            seen.learnt = e
+    seen.history = len(track.history)
+    return seen
 
 
 def _rcs_evidence(r: NDArray[np.float64], mean_db: float | None, swerling: int) -> float:
@@ -153,16 +193,12 @@ def _rcs_evidence(r: NDArray[np.float64], mean_db: float | None, swerling: int) 
     return out
 
 
-def _boost_end(track: Track) -> float:
-    """The time of the track's last estimate under thrust (boost mode most likely, or a
-    thrust estimate above two sigma of nothing); -inf if none."""
-    for e in reversed(track.history):
-        if e.mode_probabilities:
-            if e.mode_probabilities[_BOOST] > 0.5:
-                return float(e.t_s)
-        elif math.isfinite(e.thrust_mps2) and e.thrust_mps2 > 1.0:
-            return float(e.t_s)
-    return -math.inf
+def _thrusting(e: TrackEstimate) -> bool:
+    """Whether an estimate is under thrust: the boost mode most likely, or a thrust estimate
+    above two sigma of nothing."""
+    if e.mode_probabilities:
+        return e.mode_probabilities[_BOOST] > 0.5
+    return math.isfinite(e.thrust_mps2) and e.thrust_mps2 > 1.0
 
 
 def most_likely(probabilities: Mapping[str, float]) -> str:
@@ -172,4 +208,12 @@ def most_likely(probabilities: Mapping[str, float]) -> str:
 
 def in_boost(track: Track) -> bool:
     """Whether the track's latest estimate is under thrust."""
-    return bool(track.history) and _boost_end(track) == track.history[-1].t_s
+    if not track.history:
+        return False
+    last = track.history[-1].t_s
+    for e in reversed(track.history):  # the last estimate under thrust is at the latest time
+        if e.t_s < last:
+            return False
+        if _thrusting(e):
+            return True
+    return False
