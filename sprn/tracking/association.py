@@ -75,7 +75,7 @@ def gnn(hyp: Hypotheses) -> FloatArray:
     if n_t == 0:
         return out
     gated = hyp.gated
-    if n_t == 1 or not n_r or int(np.max(np.sum(gated, axis=0))) <= 1:
+    if n_t == 1 or not n_r or max(map(sum, zip(*gated.tolist()))) <= 1:  # plain Python: a few cells
         # No report in two gates (one track, the common case, included): the problem splits
         # into one per track, each its likeliest report if likelier than a miss; no solver.
         for i in range(n_t):

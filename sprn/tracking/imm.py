@@ -275,7 +275,9 @@ class ImmAdapter(CombinedEstimate):
         """The standard deviation of ``1/beta`` over the modes that estimate it (moment matched)."""
         if not self._inv_beta_at:
             return float("nan")
-        mean = self.common_mean_inv_beta()
+        return self._inv_beta_sigma(self.common_mean_inv_beta())
+
+    def _inv_beta_sigma(self, mean: float) -> float:
         w_sum = second = 0.0
         for k, i in self._inv_beta_at:
             w, m = float(self.mu[k]), float(self.xs[k, i])
@@ -295,7 +297,10 @@ class ImmAdapter(CombinedEstimate):
         thrust = math.sqrt(tx * tx + ty * ty + tz * tz)
         if not self._inv_beta_at:
             return thrust, float(self.common_mean()[INV_BETA]), float("nan")
-        return thrust, self.common_mean_inv_beta(), self.inv_beta_sigma()
+        if not self._inv_beta_at:
+            return thrust, float("nan"), float("nan")
+        mean = self.common_mean_inv_beta()
+        return thrust, mean, self._inv_beta_sigma(mean)
 
     def common_mean_inv_beta(self) -> float:
         """The mixture's mean ``1/beta`` over the modes that estimate it."""

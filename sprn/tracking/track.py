@@ -289,6 +289,8 @@ class Track:
     _rate_term: tuple[float, str, int, int, float] = (math.nan, "", -1, 0, math.nan)
     """The range-rate guard's second-order term (:meth:`_usable_rate`) with the time, site,
     number of updates and filter it is for: every report of a scan asks for it."""
+    _without_rate: tuple[Detection | None, Detection | None] = (None, None)
+    """The last report given without its range rate, and that copy of it."""
 
     @classmethod
     def start(cls, track_id: int, config: TrackerConfig, inits: Mapping[str, Initiation],
@@ -462,8 +464,12 @@ class Track:
             self._rate_term = (self.t_s, site.name, len(self.history), id(self.filter), second_order)
         if second_order < det.sigma[3]:
             return det
-        return Detection(t_s=det.t_s, site=det.site, z=det.z[:3], sigma=det.sigma[:3], snr_db=det.snr_db,
-                         t_arrival_s=det.t_arrival_s, rcs_dbsm=det.rcs_dbsm)
+        given, stripped = self._without_rate
+        if given is not det or stripped is None:  # a report is offered twice a scan: its innovation, its update
+            stripped = Detection(t_s=det.t_s, site=det.site, z=det.z[:3], sigma=det.sigma[:3], snr_db=det.snr_db,
+                                 t_arrival_s=det.t_arrival_s, rcs_dbsm=det.rcs_dbsm)
+            self._without_rate = (det, stripped)
+        return stripped
 
     def predicted(self, t_s: float) -> tuple[FloatArray, FloatArray]:
         """The track's ``[r, v]`` state and covariance predicted to ``t_s`` (no update)."""
