@@ -5,7 +5,9 @@
   the boost model's constant extra acceleration), the one RK4 step, the one transition
   matrix (the variational equations on RK4's stages), the fall to the ground, the radar
   measurement and its Jacobian (and the angles-only bearing of a satellite, its rows), the one sigma-point generator (filterpy's scaled points)
-  and the Kalman covariance steps of the EKF and UKF. :mod:`sprn.dynamics` and
+  and the Kalman covariance steps of the EKF and UKF; a track's view of a dwell
+  (``look``); the Swerling 1 and 3 detection probabilities and a track's RCS posterior
+  (``pd_fluctuating``, ``posterior_pd``, ``add_look``, ``add_miss``). :mod:`sprn.dynamics` and
   :mod:`sprn.tracking.models` shape arrays for them and hold no formula of their own.
 * :mod:`sprn.kernels.imm`: the cycle of the IMM estimator over the boost, ballistic and
   reentry models with unscented mode filters.

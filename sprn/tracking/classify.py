@@ -140,7 +140,6 @@ class _Reading:
     times and RCS (dB) by band, the time of its last estimate under thrust and its latest
     estimate with a learnt ``1/beta``."""
 
-    track: Track
     bands: Mapping[str, str]
     reports: int = 0
     history: int = 0
@@ -149,18 +148,12 @@ class _Reading:
     learnt: TrackEstimate | None = None
 
 
-_READINGS: dict[int, _Reading] = {}
-_READINGS_KEPT = 4096
-"""Tracks whose reading is kept (a Monte Carlo worker reads thousands over its runs)."""
-
-
 def _read(track: Track, bands: Mapping[str, str]) -> _Reading:
-    """The track's reading, brought up to date with its new reports and estimates."""
-    seen = _READINGS.get(id(track))
-    if seen is None or seen.track is not track or seen.bands is not bands:
-        if len(_READINGS) >= _READINGS_KEPT:
-            _READINGS.clear()
-        seen = _READINGS[id(track)] = _Reading(track=track, bands=bands)
+    """The track's reading (kept on the track), brought up to date with its new reports
+    and estimates."""
+    seen = track.reading
+    if not isinstance(seen, _Reading) or seen.bands is not bands:
+        seen = track.reading = _Reading(bands=bands)
     for det in track.reports[seen.reports:]:
         rcs_dbsm = getattr(det, "rcs_dbsm", math.nan)  # a satellite's bearing has none
         if math.isfinite(rcs_dbsm):

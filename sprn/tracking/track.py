@@ -20,6 +20,7 @@ import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -291,6 +292,9 @@ class Track:
     number of updates and filter it is for: every report of a scan asks for it."""
     _without_rate: tuple[Detection | None, Detection | None] = (None, None)
     """The last report given without its range rate, and that copy of it."""
+    reading: Any = field(default=None, repr=False, compare=False)
+    """What the classifier has read of the track so far (:mod:`sprn.tracking.classify`
+    keeps it here, so that it lives and dies with the track)."""
 
     @classmethod
     def start(cls, track_id: int, config: TrackerConfig, inits: Mapping[str, Initiation],
