@@ -284,18 +284,29 @@ def _far_fixes(rng, sigma_angle_deg=0.86, count=3, step_s=10.0):
     return {"v": site}, fixes, states
 
 
-def test_a_tight_prior_on_an_extra_component_keeps_the_weak_directions_of_the_fit():
+PRIOR_1_OVER_BETA = (np.array([2e-4]), np.array([[1e-8]]))
+
+
+@pytest.fixture(scope="module")
+def starts_above_the_air():
+    """Three VHF-like fixes 20 s apart at 0.25 deg of a vacuum arc ~3,000 km off, and the
+    ballistic and reentry models' initiations on them (the reentry model under the 1/beta
+    prior :data:`PRIOR_1_OVER_BETA`)."""
+    sites, fixes, _ = _far_fixes(np.random.default_rng(11), sigma_angle_deg=0.25, step_s=20.0)
+    ballistic = initiate(fixes, sites, BallisticModel(), np.zeros(0), np.zeros((0, 0)))
+    reentry = initiate(fixes, sites, ReentryModel(), *PRIOR_1_OVER_BETA)
+    return sites, fixes, ballistic, reentry
+
+
+def test_a_tight_prior_on_an_extra_component_keeps_the_weak_directions_of_the_fit(starts_above_the_air):
     # Above the air the reentry model is the ballistic model with 1/beta riding along under
     # its prior: its fit of [r, v] must be the ballistic fit. Three fixes 20 s apart at
     # 0.25 deg leave the cross-range directions an information of ~1e-8 beside the prior's
     # 1e8 on 1/beta (a nonlinearity index ~0.3, as the Kusong scene's starts); an unscaled
     # pseudo-inverse dropped them (a cross-range sigma 10x too small, a log evidence ~40
     # below the ballistic model's, an importance sample whose ESS collapsed to ~2).
-    rng = np.random.default_rng(11)
-    sites, fixes, _ = _far_fixes(rng, sigma_angle_deg=0.25, step_s=20.0)
-    prior_mean, prior_cov = np.array([2e-4]), np.array([[1e-8]])
-    ballistic = initiate(fixes, sites, BallisticModel(), np.zeros(0), np.zeros((0, 0)))
-    reentry = initiate(fixes, sites, ReentryModel(), prior_mean, prior_cov)
+    sites, fixes, ballistic, reentry = starts_above_the_air
+    prior_mean, prior_cov = PRIOR_1_OVER_BETA
     x6, _ = least_squares_state(fixes, sites)
     xb, pb, _ = batch_map(fixes, sites, BallisticModel(), x6, np.zeros(0), np.zeros((0, 0)))
     xr, pr, _ = batch_map(fixes, sites, ReentryModel(), np.concatenate([x6, prior_mean]), prior_mean, prior_cov)
@@ -315,16 +326,12 @@ def test_a_tight_prior_on_an_extra_component_keeps_the_weak_directions_of_the_fi
     assert reentry.ess > 0.5 * ballistic.ess
 
 
-def test_above_the_air_the_reentry_start_is_the_ballistic_one_with_the_prior_on_1_over_beta():
+def test_above_the_air_the_reentry_start_is_the_ballistic_one_with_the_prior_on_1_over_beta(starts_above_the_air):
     # What the tracker uses instead of fitting and sampling the reentry model on a chain
     # above the air (initiation.with_independent_prior): the full reentry initiation
     # must agree with it to the Monte Carlo error of the two importance samples.
-    rng = np.random.default_rng(11)
-    sites, fixes, _ = _far_fixes(rng, sigma_angle_deg=0.25, step_s=20.0)
-    prior_mean, prior_cov = np.array([2e-4]), np.array([[1e-8]])
-    ballistic = initiate(fixes, sites, BallisticModel(), np.zeros(0), np.zeros((0, 0)))
-    full = initiate(fixes, sites, ReentryModel(), prior_mean, prior_cov)
-    short = initiation.with_independent_prior(ballistic, prior_mean, prior_cov)
+    _, _, ballistic, full = starts_above_the_air
+    short = initiation.with_independent_prior(ballistic, *PRIOR_1_OVER_BETA)
     assert short.x.shape == (7,) and short.p.shape == (7, 7) and len(short.components) == len(ballistic.components)
     assert short.log_evidence == ballistic.log_evidence
     assert full.log_evidence == pytest.approx(short.log_evidence, abs=1e-6)  # the prior's normaliser cancels

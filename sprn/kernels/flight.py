@@ -537,33 +537,52 @@ def measurement_moments(rot: np.ndarray, origin: np.ndarray, sig: np.ndarray, x:
     n_pts, n = sig.shape
     cols = 4 if with_range_rate else 3
     zs = np.empty((n_pts, cols))  # written as loops: a dozen small temporaries cost more than the sums
-    z_pred = np.zeros(cols)
     for i in range(n_pts):
         rng, az, el, rr, _, _, _ = _measure_one(rot, origin, sig[i])
         zs[i, 0], zs[i, 2] = rng, el
         zs[i, 1] = az if i == 0 else zs[0, 1] + (az - zs[0, 1] + math.pi) % (2.0 * math.pi) - math.pi
         if with_range_rate:
             zs[i, 3] = rr
-        for a in range(cols):
-            z_pred[a] += wm[i] * zs[i, a]
-    s = r.copy()
+    z_pred = weighted_mean(zs, wm)
+    s = weighted_covariance(zs, z_pred, wc, r)
     pxz = np.zeros((n, cols))
-    dz = np.empty(cols)
     for i in range(n_pts):
-        for a in range(cols):
-            dz[a] = zs[i, a] - z_pred[a]
-        for a in range(cols):
-            wa = wc[i] * dz[a]
-            for b in range(cols):
-                s[a, b] += wa * dz[b]
         for a in range(n):
             wa = wc[i] * (sig[i, a] - x[a])
             for b in range(cols):
-                pxz[a, b] += wa * dz[b]
-    for a in range(cols):
-        for b in range(a):
-            s[a, b] = s[b, a] = 0.5 * (s[a, b] + s[b, a])
+                pxz[a, b] += wa * (zs[i, b] - z_pred[b])
     return z_pred, s, pxz, spd_inverse(s)[0]
+
+
+@njit(cache=True)
+def weighted_mean(pts: np.ndarray, wm: np.ndarray) -> np.ndarray:
+    """``sum_i wm_i pts_i`` of points ``pts`` (m, n): an unscented transform's mean."""
+    out = np.zeros(pts.shape[1])
+    for i in range(pts.shape[0]):
+        for a in range(pts.shape[1]):
+            out[a] += wm[i] * pts[i, a]
+    return out
+
+
+@njit(cache=True)
+def weighted_covariance(pts: np.ndarray, mean: np.ndarray, wc: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """``base + sum_i wc_i (pts_i - mean)(pts_i - mean)'``, its lower triangle summed and
+    mirrored (``base``, a noise covariance, is symmetric): an unscented transform's
+    covariance. Written as loops: small temporaries cost more than the sums."""
+    n = mean.size
+    out = base.copy()
+    dev = np.empty(n)
+    for i in range(pts.shape[0]):
+        for a in range(n):
+            dev[a] = pts[i, a] - mean[a]
+        for a in range(n):
+            wa = wc[i] * dev[a]
+            for b in range(a + 1):
+                out[a, b] += wa * dev[b]
+    for a in range(n):
+        for b in range(a):
+            out[b, a] = out[a, b]
+    return out
 
 
 @njit(cache=True)

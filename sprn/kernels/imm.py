@@ -32,6 +32,8 @@ from sprn.kernels.flight import (
     rk4_model,
     sigma_points,
     spd_inverse,
+    weighted_covariance,
+    weighted_mean,
     white_acceleration_q,
 )
 
@@ -158,23 +160,8 @@ def ukf_predict(kind: int, x: np.ndarray, p: np.ndarray, dt_s: float, params: np
     predicted variance; :class:`sprn.tracking.filters.UkfAdapter`)."""
     moved = propagate_points(kind, sigma_points(x, p, spread), dt_s, params)
     q = process_noise(kind, x, dt_s, params)
-    n_pts, n = moved.shape
-    mean = np.zeros(n)
-    for i in range(n_pts):
-        for a in range(n):
-            mean[a] += wm[i] * moved[i, a]
-    cov = q.copy()
-    dev = np.empty(n)
-    for i in range(n_pts):
-        for a in range(n):
-            dev[a] = moved[i, a] - mean[a]
-        for a in range(n):
-            wa = wc[i] * dev[a]
-            for b in range(a + 1):
-                cov[a, b] += wa * dev[b]
-    for a in range(n):  # the lower triangle, mirrored (the process noise is symmetric)
-        for b in range(a):
-            cov[b, a] = cov[a, b]
+    mean = weighted_mean(moved, wm)
+    cov = weighted_covariance(moved, mean, wc, q)
     keep = True
     for i in range(x.size):
         if q[i, i] > NEGLIGIBLE_Q * cov[i, i]:
