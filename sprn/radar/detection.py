@@ -380,7 +380,7 @@ def dwell_at(
     factor = rcs_fluctuation(swerling, rng)
     draw = float(rng.random())
     with_rr = site.sigma_range_rate_mps is not None
-    bias = _dwell_bias(site)
+    bias = site.report_bias
     if site.radar is None:
         fixed = list(site.noise_std) + ([float(site.sigma_range_rate_mps or 0.0)] if with_rr else [])
         return DwellOutcome(detected=True, snr_db=math.inf, sigma=_readonly(np.array(fixed)), mean_snr_db=math.inf,
@@ -399,17 +399,3 @@ def dwell_at(
         pfa=rt.pfa,
     )
 
-
-_BIASES: dict[int, tuple[Site, FloatArray]] = {}
-
-
-def _dwell_bias(site: Site) -> FloatArray:
-    """The site's fixed bias of a report's elements (range rate unbiased), read-only; kept
-    per site (the site object is held with it, so that its id is not reused)."""
-    kept = _BIASES.get(id(site))
-    if kept is None or kept[0] is not site:
-        if len(_BIASES) > 256:  # a bound, for programs that make sites by the thousand
-            _BIASES.clear()
-        with_rr = site.sigma_range_rate_mps is not None
-        kept = _BIASES[id(site)] = (site, _readonly(np.concatenate([site.bias, [0.0]]) if with_rr else site.bias.copy()))
-    return kept[1]

@@ -298,8 +298,7 @@ def _merged(site: Site, t_s: float, states: FloatArray, mean_snr: FloatArray, sw
     cos_s = float(np.clip(scan_cosine(site, centroid[None, :3])[0], MIN_SCAN_COSINE, 1.0))
     dwell_s = rt.track_dwell_s if tracking else rt.search_dwell_s
     sigma = measurement_sigma(rt, total, cos_s, dwell_s=dwell_s, range_rate=with_rr)
-    bias = np.concatenate([site.bias, [0.0]]) if with_rr else site.bias
-    z = noisy_measurement(site, centroid, sigma, rng, bias)
+    z = noisy_measurement(site, centroid, sigma, rng, site.report_bias)
     order = np.argsort(-power, kind="stable")
     snr_db = 10.0 * math.log10(total) if total > 0.0 else -math.inf
     det = Detection(t_s=t_s, site=site.name, z=z, sigma=sigma, snr_db=snr_db)

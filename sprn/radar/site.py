@@ -64,14 +64,17 @@ class Site:
     note: str = ""
     r_ecef_m: NDArray[np.float64] = field(init=False, repr=False, compare=False)
     enu_rotation: NDArray[np.float64] = field(init=False, repr=False, compare=False)
+    report_bias: NDArray[np.float64] = field(init=False, repr=False, compare=False)
+    """:attr:`bias` of every element of a report: (range, azimuth, elevation[, range rate
+    when the site measures it, unbiased]), read-only."""
 
     def __post_init__(self) -> None:
         r = geo.lla_to_ecef(self.lat_rad, self.lon_rad, self.alt_m)
         rot = geo.enu_rotation(self.lat_rad, self.lon_rad)
-        r.setflags(write=False)
-        rot.setflags(write=False)
-        object.__setattr__(self, "r_ecef_m", r)
-        object.__setattr__(self, "enu_rotation", rot)
+        bias = np.concatenate([self.bias, [0.0]]) if self.sigma_range_rate_mps is not None else self.bias
+        for name, value in (("r_ecef_m", r), ("enu_rotation", rot), ("report_bias", bias)):
+            value.setflags(write=False)
+            object.__setattr__(self, name, value)
 
     @classmethod
     def from_degrees(
