@@ -287,11 +287,6 @@ class Track:
     for the scan: :meth:`sprn.tracking.tracker.Tracker._merge_spread`)."""
     _surprises: list[bool] = field(default_factory=list)
     _q_extra: float = 0.0
-    _rate_term: tuple[float, str, int, int, float] = (math.nan, "", -1, 0, math.nan)
-    """The range-rate guard's second-order term (:meth:`_usable_rate`) with the time, site,
-    number of updates and filter it is for: every report of a scan asks for it."""
-    _without_rate: tuple[Detection | None, Detection | None] = (None, None)
-    """The last report given without its range rate, and that copy of it."""
     reading: Any = field(default=None, repr=False, compare=False)
     """What the classifier has read of the track so far (:mod:`sprn.tracking.classify`
     keeps it here, so that it lives and dies with the track)."""
@@ -455,25 +450,17 @@ class Track:
         """The detection, without its range rate while the track is too uncertain for it (:meth:`_usable`)."""
         if det.z.size < 4:
             return det
-        t_s, name, updates, filter_id, second_order = self._rate_term
-        if (t_s != self.t_s or name != site.name or updates != len(self.history)
-                or filter_id != id(self.filter)):
-            x, p = self.filter.x, self.filter.P
-            rx, ry, rz = x[:3].tolist()  # plain floats
-            ox, oy, oz = site.r_ecef_m.tolist()
-            rng = math.sqrt((rx - ox) ** 2 + (ry - oy) ** 2 + (rz - oz) ** 2)
-            k = self.config.range_rate_guard_sigmas
-            var = np.diagonal(p).tolist()
-            second_order = k * k * math.sqrt((var[0] + var[1] + var[2]) * (var[3] + var[4] + var[5])) / rng
-            self._rate_term = (self.t_s, site.name, len(self.history), id(self.filter), second_order)
+        x, p = self.filter.x, self.filter.P
+        rx, ry, rz = x[:3].tolist()  # plain floats: asked for at every report a track is offered
+        ox, oy, oz = site.r_ecef_m.tolist()
+        rng = math.sqrt((rx - ox) ** 2 + (ry - oy) ** 2 + (rz - oz) ** 2)
+        k = self.config.range_rate_guard_sigmas
+        var = np.diagonal(p).tolist()
+        second_order = k * k * math.sqrt((var[0] + var[1] + var[2]) * (var[3] + var[4] + var[5])) / rng
         if second_order < det.sigma[3]:
             return det
-        given, stripped = self._without_rate
-        if given is not det or stripped is None:  # a report is offered twice a scan: its innovation, its update
-            stripped = Detection(t_s=det.t_s, site=det.site, z=det.z[:3], sigma=det.sigma[:3], snr_db=det.snr_db,
-                                 t_arrival_s=det.t_arrival_s, rcs_dbsm=det.rcs_dbsm)
-            self._without_rate = (det, stripped)
-        return stripped
+        return Detection(t_s=det.t_s, site=det.site, z=det.z[:3], sigma=det.sigma[:3], snr_db=det.snr_db,
+                         t_arrival_s=det.t_arrival_s, rcs_dbsm=det.rcs_dbsm)
 
     def predicted(self, t_s: float) -> tuple[FloatArray, FloatArray]:
         """The track's ``[r, v]`` state and covariance predicted to ``t_s`` (no update)."""
