@@ -479,30 +479,38 @@ def matrix_root(a: np.ndarray) -> np.ndarray:
     """``U`` with ``U' U = a`` (its rows are sigma-point offsets): the transposed Cholesky
     factor, or, when round-off has made ``a`` indefinite, the eigen-decomposition of its
     symmetric part with the negative eigenvalues clipped to zero."""
+    root, ok = _cholesky_upper(a)
+    if not ok:
+        root[:, :] = 0.0
+        vals, vecs = np.linalg.eigh(0.5 * (a + a.T))
+        for k in range(a.shape[0]):
+            scale = math.sqrt(max(vals[k], 0.0))
+            for i in range(a.shape[0]):
+                root[k, i] = vecs[i, k] * scale
+    return root
+
+
+@njit(cache=True)
+def _cholesky_upper(a: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The transposed Cholesky factor ``U`` (upper triangular, ``U' U = a``) from ``a``'s
+    lower triangle, as LAPACK's factorisation reads it, and whether ``a`` was positive
+    definite (else ``U`` is unfinished). Written as loops: for the few rows of a filter's
+    covariance a LAPACK call costs more than the arithmetic."""
     n = a.shape[0]
-    root: np.ndarray = np.zeros((n, n))  # upper triangular: the Cholesky factor's transpose, as loops
-    ok = True
+    root = np.zeros((n, n))
     for j in range(n):
         d = a[j, j]
         for k in range(j):
             d -= root[k, j] * root[k, j]
         if not d > 0.0:
-            ok = False
-            break
+            return root, False
         root[j, j] = math.sqrt(d)
         for i in range(j + 1, n):
-            v = a[i, j]  # the lower triangle, as LAPACK's factorisation reads it
+            v = a[i, j]
             for k in range(j):
                 v -= root[k, j] * root[k, i]
             root[j, i] = v / root[j, j]
-    if not ok:
-        root[:, :] = 0.0
-        vals, vecs = np.linalg.eigh(0.5 * (a + a.T))
-        for k in range(n):
-            scale = math.sqrt(max(vals[k], 0.0))
-            for i in range(n):
-                root[k, i] = vecs[i, k] * scale
-    return root
+    return root, True
 
 
 @njit(cache=True)
@@ -593,21 +601,13 @@ def spd_inverse(s: np.ndarray) -> tuple[np.ndarray, float]:
     has left ``S`` not positive definite. Written out: for the 2-4 rows of an innovation
     covariance a LAPACK call costs more than the arithmetic."""
     m = s.shape[0]
-    low = np.zeros((m, m))
+    up, ok = _cholesky_upper(s)  # U = L'
+    if not ok:
+        return np.linalg.inv(s), np.linalg.slogdet(s)[1]
     logdet = 0.0
     for j in range(m):
-        d = s[j, j]
-        for k in range(j):
-            d -= low[j, k] * low[j, k]
-        if not d > 0.0:
-            return np.linalg.inv(s), np.linalg.slogdet(s)[1]
-        low[j, j] = math.sqrt(d)
-        logdet += 2.0 * math.log(low[j, j])
-        for i in range(j + 1, m):
-            v = s[i, j]
-            for k in range(j):
-                v -= low[i, k] * low[j, k]
-            low[i, j] = v / low[j, j]
+        logdet += 2.0 * math.log(up[j, j])
+    low = up.T
     inv_low = np.zeros((m, m))  # L^-1, lower triangular
     for i in range(m):
         inv_low[i, i] = 1.0 / low[i, i]

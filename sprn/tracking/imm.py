@@ -297,8 +297,6 @@ class ImmAdapter(CombinedEstimate):
         thrust = math.sqrt(tx * tx + ty * ty + tz * tz)
         if not self._inv_beta_at:
             return thrust, float(self.common_mean()[INV_BETA]), float("nan")
-        if not self._inv_beta_at:
-            return thrust, float("nan"), float("nan")
         mean = self.common_mean_inv_beta()
         return thrust, mean, self._inv_beta_sigma(mean)
 
