@@ -72,3 +72,21 @@ def test_a_gap_longer_than_max_gap_does_not_link_and_old_chains_are_forgotten():
     assert [len(ch) for ch in c2.chains] == [1, 1]
     c2.add(fix(16.0, [7e6, 0, 0], site="b"))  # from another site: the larger gap (180 s) applies
     assert sorted(len(ch) for ch in c2.chains) == [1, 2]
+
+
+def test_a_chain_is_handed_over_while_another_that_began_in_the_same_scan_waits():
+    # Two objects seen in one scan start two chains of three fixes each; the second's is
+    # ready first (the first's spans too little time). Handing it over must not compare the
+    # two chains' reports (a salvo run once failed here: Detection's array fields make ==
+    # ambiguous).
+    c = chains()
+    va, vb = np.array([3000.0, 0.0, 1000.0]), np.array([2000.0, 1500.0, 0.0])
+    a0, b0 = np.array([7e6, 0, 0]), np.array([7e6, 3e5, 0])
+    for t in (0.0, 1.0, 2.0):
+        c.add(fix(t, a0 + t * va))
+    for t in (0.0, 2.0):
+        c.add(fix(t, b0 + t * vb))
+    assert sorted(len(k) for k in c.chains) == [2, 3]
+    ready = c.add(fix(4.0, b0 + 4.0 * vb))
+    assert ready is not None and np.allclose(ready[-1].r_ecef_m, b0 + 4.0 * vb)
+    assert len(c.chains) == 1 and np.allclose(c.chains[0][0].r_ecef_m, a0)

@@ -76,7 +76,9 @@ class Chains:
             return None
         best.append(fix)
         if len(best) >= self.min_fixes and best[-1].det.t_s - best[0].det.t_s >= self.min_span_s:
-            self.chains.remove(best)
+            # By identity: list.remove compares chains with ==, and two chains whose first
+            # fixes are reports of one scan reach Detection's array fields (ambiguous).
+            self.chains = [c for c in self.chains if c is not best]
             return best
         return None
 
