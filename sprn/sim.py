@@ -72,7 +72,7 @@ from sprn.tracking.classify import Signature, class_probabilities, in_boost, mos
 from sprn.tracking.track import Track
 from sprn.tracking.tracker import Tracker
 from sprn.trajectory.flight import Trajectory
-from sprn.trajectory.scene import Scene, SceneConfig
+from sprn.trajectory.scene import Scene, SceneConfig, may_be_within
 
 FloatArray = NDArray[np.float64]
 THREAT_CLASS_PROBABILITY = 0.05
@@ -289,15 +289,22 @@ def _site_states(sites: Sequence[Site], scene: Scene, seed: int, config: SceneCo
     every frame's number of fence false alarms (one Poisson draw per site)."""
     phase_rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
     clocks = [_frame_times(s, scene.t_end_s, phase_rng) for s in sites]
-    times = np.concatenate([t for _, _, t in clocks]) if clocks else np.zeros(0)
+    # Objects are evaluated only at the frames where one may be in range: most sites see
+    # nothing for most of a run, and the bound (may_be_within) is cheap.
+    reach = [may_be_within(scene, s.r_ecef_m, s.max_range_m, t) for s, (_, _, t) in zip(sites, clocks)]
+    times = np.concatenate([t[m] for (_, _, t), m in zip(clocks, reach)]) if clocks else np.zeros(0)
     all_states = np.stack([o.state(times) for o in scene.objects], axis=1)
     all_exist = np.stack([o.exists(times) for o in scene.objects], axis=1)
     all_keys = np.stack([o.rcs_keys(times) for o in scene.objects], axis=1)
+    n_obj = len(scene.objects)
     out, start = [], 0
-    for i, (site, (frame, phase, t)) in enumerate(zip(sites, clocks)):
-        part = slice(start, start + len(t))
-        start += len(t)
-        states, exist, keys = all_states[part], all_exist[part], all_keys[part]
+    for i, (site, (frame, phase, t), m) in enumerate(zip(sites, clocks, reach)):
+        part = slice(start, start + int(np.count_nonzero(m)))
+        start = part.stop
+        states = np.full((len(t), n_obj, 6), np.nan)
+        exist = np.zeros((len(t), n_obj), dtype=bool)
+        states[m], exist[m] = all_states[part], all_exist[part]
+        keys = all_keys[part]
         x = states[exist]
         vis = np.zeros(exist.shape, dtype=bool)
         cos_scan, rcs = np.zeros(exist.shape), np.zeros(exist.shape)
@@ -311,7 +318,8 @@ def _site_states(sites: Sequence[Site], scene: Scene, seed: int, config: SceneCo
         swerling = np.zeros(exist.shape, dtype=int)
         for key in sorted(set(keys.ravel().tolist())):  # a set: np.unique's sort of strings is slower
             model = rcs_model(str(key))
-            here = keys == key
+            here = np.zeros(exist.shape, dtype=bool)
+            here[m] = keys == key
             swerling[here] = model.swerling
             rcs[here] = model.mean_m2(site.band)
             if config.aspect and model.by_aspect:

@@ -30,12 +30,14 @@ from sprn.tracking import TrackerConfig
 from sprn.trajectory import boost, fly
 from sprn.trajectory.scene import (
     DEBRIS_BETA_KG_M2,
+    REACH_STEP_S,
     STAGE_SEPARATION_MPS,
     Scene,
     SceneConfig,
     debris_betas,
     fly_scene,
     isotropic_kicks,
+    may_be_within,
     missile_objects,
 )
 
@@ -176,6 +178,38 @@ def test_mishelevka_sees_the_spent_stage_more_often_than_the_reentry_vehicle(kus
     warhead = sum("M1-RV" in ids for ids in seen)
     assert stage > 2 * warhead > 0
     assert all(ids for ids in out.detection_objects)  # false alarms are off
+
+
+def test_no_object_is_ever_faster_than_its_flights_peak_speed(kusong):
+    """may_be_within's bound rests on Trajectory.max_speed_mps being the peak over the whole
+    flight: checked at every integration node and every 0.1 s (1e-6 m/s: round-off)."""
+    _, _, scene = kusong
+    for obj in scene.objects:
+        traj = obj.trajectory
+        t = np.union1d(traj.t_s, np.arange(0.0, traj.t_impact_s, 0.1))
+        speed = np.linalg.norm(traj.state(t)[:, 3:], axis=1)
+        assert speed.max() <= traj.max_speed_mps + 1e-6, obj.id
+
+
+def test_may_be_within_never_rules_out_an_object_that_is_within(kusong):
+    """The sites' coverage shortcut (sim._site_states): checked every 0.25 s against the
+    objects' exact distances from centres at the launch, under the flight, at a radar and
+    far away, at radii around each centre's closest approach. It must also rule out most
+    of the times where every object is far beyond the radius, or it would save nothing."""
+    _, _, scene = kusong
+    t = np.arange(0.0, scene.t_end_s, 0.25)
+    x = scene.states(t)[..., :3]  # (objects, times, 3), NaN where absent
+    centres = [geo.lla_to_ecef(math.radians(lat), math.radians(lon), 0.0)
+               for lat, lon in ((40.07, 125.21), (41.5, 131.0), (52.88, 103.27), (-40.0, -55.0))]
+    for centre in centres:
+        dist = np.linalg.norm(x - centre, axis=-1)
+        closest = np.nanmin(dist, axis=0)  # NaN where no object exists
+        for radius in (0.5 * np.nanmin(closest), np.nanmin(closest) + 1e5, 3e6, 6e6):
+            maybe = may_be_within(scene, centre, radius, t)
+            within = closest <= radius  # False where no object exists
+            assert not np.any(within & ~maybe)
+            far = ~(closest <= radius + 2.0 * REACH_STEP_S * 8000.0)  # farther than two steps at 8 km/s
+            assert np.count_nonzero(maybe & far) <= 0.05 * max(np.count_nonzero(far), 1)
 
 
 # --- the salvo of 6 March 2017 ---------------------------------------------------------------

@@ -292,3 +292,49 @@ def fly_scene(shots: Sequence[Shot], launch_times_s: Sequence[float], config: Sc
         rv = flights[i] if i < len(flights) else solver.fly(shot)
         objects.extend(missile_objects(rv, i + 1, float(t_launch), config, rng))
     return Scene(objects=tuple(objects))
+
+
+# --- where the objects cannot be -----------------------------------------------------------
+
+REACH_STEP_S = 4.0
+"""Spacing (s) of the coarse positions :func:`may_be_within` bounds the objects by."""
+
+_PATHS: dict[int, tuple[Scene, FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]] = {}
+_PATHS_KEPT = 8
+
+
+def _coarse_path(scene: Scene) -> tuple[FloatArray, FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Grid times ``(n,)``; the objects' positions there ``(objects, n, 3)`` (NaN where
+    absent); how far each can move within a step ``(objects,)`` (m: the step times its
+    flight's peak speed, :attr:`Trajectory.max_speed_mps`); and whether it exists at any
+    time of each step ``(objects, n - 1)``. Kept per scene (by identity): the runs of a
+    Monte Carlo share their scene."""
+    hit = _PATHS.get(id(scene))
+    if hit is not None and hit[0] is scene:
+        return hit[1:]
+    n = max(2, math.ceil(scene.t_end_s / REACH_STEP_S) + 1)
+    t = REACH_STEP_S * np.arange(n)
+    r = np.stack([o.state(t)[:, :3] for o in scene.objects])
+    move = REACH_STEP_S * np.array([o.trajectory.max_speed_mps for o in scene.objects])
+    lives = np.stack([(t[:-1] <= o.t_impact_s) & (t[1:] >= o.t_start_s) for o in scene.objects])
+    if len(_PATHS) >= _PATHS_KEPT:
+        _PATHS.clear()
+    _PATHS[id(scene)] = (scene, t, r, move, lives)
+    return t, r, move, lives
+
+
+def may_be_within(scene: Scene, centre_m: FloatArray, radius_m: float, t_s: FloatArray) -> NDArray[np.bool_]:
+    """Whether any object of the scene may be within ``radius_m`` of the ECEF point
+    ``centre_m`` at each time ``t_s``: False only where none can be.
+
+    The bound: an object at distances ``a`` and ``b`` from the centre at grid times ``t_j``
+    and ``t_j + h``, never faster than its flight's peak speed ``v``, is at least
+    ``max(a - v u, b - v (h - u)) >= (a + b) / 2 - v h / 2`` from it at ``t_j + u``. A step
+    in which an object appears or comes down (an end without a position) counts as within.
+    """
+    grid, r, move, lives = _coarse_path(scene)
+    a = np.linalg.norm(r - np.asarray(centre_m, dtype=float), axis=-1)
+    lower = 0.5 * (a[:, :-1] + a[:, 1:] - move[:, None])
+    near = lives & ~(lower > radius_m)  # NaN (an end without a position) counts as near
+    step = np.clip((np.asarray(t_s, dtype=float) // REACH_STEP_S).astype(int), 0, grid.size - 2)
+    return np.asarray(near.any(axis=0)[step], dtype=bool)
