@@ -389,7 +389,7 @@ def posterior_sample(
     log_q = -0.5 * (PROPOSAL_DOF + dim) * np.log1p(np.sum(std * std, axis=1) / PROPOSAL_DOF)
     mean, cov = np.array(x_map, dtype=float), np.array(p_map, dtype=float)
     prior_info = np.linalg.inv(prior_cov) if dim > 6 else None
-    sample = WeightedSample(x=np.array(x_map, dtype=float)[None], w=np.ones(1), ess=0.0)
+    sample = best = WeightedSample(x=np.array(x_map, dtype=float)[None], w=np.ones(1), ess=0.0)
     converged = 0.5 * chi2_quantile(CONVERGED_PROBABILITY, dim * (dim + 3) // 2)
     for _ in range(rounds):
         xs = mean + std @ matrix_root(PROPOSAL_SCALE**2 * cov)
@@ -400,6 +400,8 @@ def posterior_sample(
         w = np.exp(log_w - np.max(log_w))
         w /= np.sum(w)
         sample = WeightedSample(x=xs, w=w, ess=float(1.0 / np.sum(w * w)))
+        if sample.ess > best.ess:
+            best = sample
         if sample.ess * MONTE_CARLO_NEES >= dim + 2.0:
             break
         if sample.ess < 2.0 * dim:
@@ -409,9 +411,9 @@ def posterior_sample(
         new_mean, new_cov = sample.moments()
         if (sample.ess >= MIN_COMPONENT_ESS * dim
                 and sample.ess * _gaussian_kl(new_mean, new_cov, mean, cov) < converged):
-            break
+            return sample
         mean, cov = new_mean, new_cov
-    return sample
+    return best
 
 
 def _gaussian_kl(m1: FloatArray, c1: FloatArray, m0: FloatArray, c0: FloatArray) -> float:
