@@ -306,7 +306,7 @@ def tracked(tmp_path_factory):
                              "--measurements", str(DATA / case / "measurements.csv"), "--out", str(out)]
             if filt != "default":
                 cmd += ["--filter", filt]
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
             assert proc.returncode == 0, proc.stderr
             done[case, filt] = scoring.score(out / "track.csv", DATA / case)
             print(f"\n{case}, filter {filt}:\n{done[case, filt].table()}")
@@ -402,7 +402,7 @@ def scene_tracked(tmp_path_factory):
     case = DATA / "kusong-scene"
     proc = subprocess.run(_sprn() + ["track", "--sites", str(case / "sites.csv"), "--measurements",
                                      str(case / "measurements.csv"), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr
     score = scoring.score_scene(out / "track.csv", case, SCENE_FROM_S, nees_span_s=RESOLVED_S)
     print(f"\nkusong-scene:\n{score.table()}")
@@ -431,3 +431,91 @@ def test_scene_tracks_are_honest_once_the_objects_are_resolved(scene_tracked, ob
                    "kilometres off the reentry vehicle, until it is dropped at 981 s (mean NEES ~4e3 over 800-1600 s)")
 def test_every_track_of_the_reentry_vehicle_is_honest_once_resolved(scene_tracked):
     assert scene_tracked.objects["RV"].mean_nees <= 20.0
+
+
+# --- a salvo: sprn track on unlabelled reports of four missiles, their stages and clutter ------
+SALVO = DATA / "tongchang-salvo"
+NOTO_TIP = (37.50, 137.35)
+SALVO_FROM_S = 200.0
+"""The salvo is scored from about 100 s after the last separation (117 s): the stages then
+fall back 300 m from their reentry vehicles, two of the sites' 150 m range cells."""
+
+
+def test_salvo_case_files_hold_the_stated_missiles():
+    """Four missiles meet the reported flight (260 km apogee, 1,000 km: the solver's
+    tolerance, well under 1 km) and land 200-450 km from the Noto Peninsula as Japan's
+    Ministry of Defense reported (10 km allowed: the published figures are given to tens
+    of km); each stage leaves its reentry vehicle at 3 m/s. These stages separate inside the
+    air (about 90-120 s after launch, tens of km up), so by the first truth sample after
+    release (at most 0.5 s later) drag has already changed the relative velocity by up to
+    ``rho v^2 / (2 beta_stage) * dt``, ``rho`` the generator's own atmosphere at the lowest
+    height the stage can have had since release (its height less ``v dt``); that plus the
+    files' 5e-3 m/s rounding is the tolerance."""
+    meta = json.loads((SALVO / "meta.json").read_text())
+    assert len(meta["missiles"]) == 4 and len(meta["objects"]) == 8
+    for m in meta["missiles"]:
+        assert m["apogee_km"] == pytest.approx(260.0, abs=1.0)
+        assert m["range_km"] == pytest.approx(1000.0, abs=1.0)
+        _, _, d_m = GEOD.inv(NOTO_TIP[1], NOTO_TIP[0], m["impact"]["lon_deg"], m["impact"]["lat_deg"])
+        assert 190.0 <= d_m / 1000.0 <= 460.0
+    launches = sorted(m["launch_s"] for m in meta["missiles"])
+    assert launches[-1] - launches[0] <= 60.0  # "almost simultaneously"
+    for i in range(1, 5):
+        t_rv, x_rv, _ = scoring.read_truth(SALVO / f"truth-M{i}-RV.csv")
+        t, x, _ = scoring.read_truth(SALVO / f"truth-M{i}-stage.csv")
+        k = int(np.flatnonzero(np.isclose(t_rv, t[0]))[0])
+        stage = next(o for o in meta["objects"] if o["id"] == f"M{i}-stage")
+        assert np.linalg.norm(stage["dv_mps"]) == pytest.approx(gen.STAGE_PUSH_MPS, rel=1e-12)
+        dt = t[0] - stage["release_s"]
+        speed = float(np.linalg.norm(x[0, 3:]))
+        low = float(gen.ecef_to_lla(x[:1, :3])[2][0]) - speed * dt  # no lower than this since release
+        drag = gen.density(low) * speed**2 / (2.0 * stage["beta_kg_m2"])
+        assert np.linalg.norm(x[0, 3:] - x_rv[k, 3:]) == pytest.approx(gen.STAGE_PUSH_MPS, abs=drag * dt + 5e-3)
+    rows = _measurements("tongchang-salvo")
+    assert len(rows) == meta["n_reports"] and "object" not in rows[0]
+
+
+@pytest.fixture(scope="module")
+def salvo_tracked(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tongchang-salvo")
+    proc = subprocess.run(_sprn() + ["track", "--sites", str(SALVO / "sites.csv"), "--measurements",
+                                     str(SALVO / "measurements.csv"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr
+    spans = {"boost": (0.0, 80.0), "close": (300.0, 480.0), "late": (510.0, 600.0)}
+    scores = {k: scoring.score_scene(out / "track.csv", SALVO, SALVO_FROM_S, nees_span_s=v) for k, v in spans.items()}
+    print(f"\ntongchang-salvo (NEES 300-480 s):\n{scores['close'].table()}")
+    return scores
+
+
+def test_sprn_track_follows_every_reentry_vehicle_of_a_salvo(salvo_tracked):
+    """Each of the four reentry vehicles has tracks of its own (none shared with another
+    object) that follow it most of the time from SALVO_FROM_S (FOLLOWED_SHARE, as on
+    kusong-scene); no confirmed track follows nothing (about 890 clutter reports: the bound
+    of the kusong-scene test)."""
+    score = salvo_tracked["close"]
+    assert score.false_tracks == ()
+    rv_tracks = [set(score.objects[f"M{i}-RV"].tracks) for i in range(1, 5)]
+    for i, tracks in enumerate(rv_tracks, start=1):
+        assert tracks and score.objects[f"M{i}-RV"].followed >= FOLLOWED_SHARE
+        assert all(not tracks & other for j, other in enumerate(rv_tracks, start=1) if j != i)
+
+
+def test_salvo_tracks_are_honest_in_boost(salvo_tracked):
+    """Before separation each missile is one body: the tracks that followed a reentry vehicle
+    in boost are honest (mean NEES at most 20, issue 14's bound for any filter)."""
+    boost = salvo_tracked["boost"]
+    seen = [o for name, o in boost.objects.items() if name.endswith("RV") and np.isfinite(o.mean_nees)]
+    assert len(seen) >= 3
+    assert all(o.mean_nees <= 20.0 for o in seen), [(o.object, o.mean_nees) for o in seen]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known limitation (docs/tracking.md, closely spaced objects): each stage stays within 0.3-1.5 km of its "
+    "reentry vehicle from separation to reentry, inside the sites' 0.7-1.7 km cross-range errors; the "
+    "reentry vehicles' tracks are overconfident there (mean NEES 75-1,900 over 300-480 s with GNN, 120-1,600 "
+    "with JPDA), and one stays so after its stage falls behind (66 over 510 s to impact)"))
+def test_salvo_reentry_vehicle_tracks_are_honest_after_separation(salvo_tracked):
+    for span in ("close", "late"):
+        for i in range(1, 5):
+            assert salvo_tracked[span].objects[f"M{i}-RV"].mean_nees <= 20.0

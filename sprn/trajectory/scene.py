@@ -208,8 +208,6 @@ def missile_objects(rv: Trajectory, missile: int, t_launch_s: float, config: Sce
     spent stages (each pushed back by :data:`STAGE_SEPARATION_MPS` along the velocity) and
     ``config.debris`` pieces released at separation (velocity spread and ballistic
     coefficients drawn from ``rng``), all flown together by :func:`flight.coast`."""
-    from sprn.trajectory import flight  # the integrators, only when a scene is flown
-
     objects = [_rv(rv, missile, t_launch_s)]
     drops = drop_times(rv) if config.stages else []
     t_sep = rv.events["separation"]
@@ -313,7 +311,7 @@ def _coarse_path(scene: Scene) -> tuple[FloatArray, FloatArray, FloatArray, NDAr
     if hit is not None and hit[0] is scene:
         return hit[1:]
     n = max(2, math.ceil(scene.t_end_s / REACH_STEP_S) + 1)
-    t = REACH_STEP_S * np.arange(n)
+    t = REACH_STEP_S * np.arange(n, dtype=np.float64)
     r = np.stack([o.state(t)[:, :3] for o in scene.objects])
     move = REACH_STEP_S * np.array([o.trajectory.max_speed_mps for o in scene.objects])
     lives = np.stack([(t[:-1] <= o.t_impact_s) & (t[1:] >= o.t_start_s) for o in scene.objects])

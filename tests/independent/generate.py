@@ -282,6 +282,8 @@ class Case:
     sites: tuple[Site, ...]
     noise: str = "gaussian"
     sources: dict = field(default_factory=dict)
+    vehicle: Vehicle = Vehicle()
+    burn_bounds_s: tuple[float, float] = (95.0, 150.0)  # the solver's range for the burnout time
 
 
 @dataclass
@@ -309,9 +311,11 @@ class Flight:
         return out
 
 
-def fly(case: Case, t_b: float, gamma_b_deg: float, beta: float, vehicle: Vehicle = Vehicle(),
+def fly(case: Case, t_b: float, gamma_b_deg: float, beta: float, vehicle: Vehicle | None = None,
         rtol: float = RTOL) -> Flight:
-    """Fly the case's missile from lift-off to impact: burnout at ``t_b``, final pitch ``gamma_b_deg``."""
+    """Fly the case's missile (``vehicle``: the case's) from lift-off to impact: burnout at
+    ``t_b``, final pitch ``gamma_b_deg``."""
+    vehicle = case.vehicle if vehicle is None else vehicle
     r0 = lla_to_ecef(case.lat_deg, case.lon_deg, 0.0)
     rot = enu_rotation(case.lat_deg, case.lon_deg)
     up = rot[2]
@@ -380,7 +384,7 @@ def solve_shot(case: Case, beta: float) -> tuple[float, float]:
         return [(f.apogee_km - case.apogee_km) / case.apogee_km, (f.range_km - case.range_km) / case.range_km]
 
     res = least_squares(residual, case.guess, x_scale=[10.0, 5.0], diff_step=[1e-5, 1e-5],
-                        bounds=([95.0, 5.0], [150.0, 89.0]), xtol=1e-10, ftol=1e-10)
+                        bounds=([case.burn_bounds_s[0], 5.0], [case.burn_bounds_s[1], 89.0]), xtol=1e-10, ftol=1e-10)
     return float(res.x[0]), float(res.x[1])
 
 
@@ -476,7 +480,7 @@ def write_case(case: Case, out: Path = OUT) -> dict:
         "beta_draw": "uniform 2,000-10,000 kg/m^2",
         "launch": {"lat_deg": case.lat_deg, "lon_deg": case.lon_deg, "alt_m": 0.0, "azimuth_deg": case.azimuth_deg},
         "targets": {"apogee_km": case.apogee_km, "range_km": case.range_km},
-        "vehicle": asdict(Vehicle()),
+        "vehicle": asdict(case.vehicle),
         "pitch_programme": {"vertical_s": T_VERTICAL_S, "burnout_s": t_b, "final_pitch_deg": gamma_b,
                             "law": "elevation falls linearly from 90 deg at vertical_s to final_pitch_deg at "
                                    "burnout, at the launch azimuth in the launch point's ENU frame"},
@@ -586,6 +590,10 @@ class SceneCase:
     resolution_m: float = 150.0
     beam_deg: float = 1.0
 
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        return self.base.sites
+
 
 def fly_released(flight: Flight, x0, beta: float, t0: float):
     """A body released at ``t0`` in state ``x0``, flown with drag ``1 / beta`` to the ground;
@@ -605,7 +613,9 @@ def fly_released(flight: Flight, x0, beta: float, t0: float):
 @dataclass
 class Body:
     """One object of a scene: its id, kind, ballistic coefficient, release and impact times
-    and its states at any time (the missile's before its release)."""
+    (seconds from the scene's first launch) and its states at any time (the missile's before
+    its release); ``t_launch`` is its missile's launch, ``sol`` its flight after release in
+    that missile's own time."""
 
     id: str
     kind: str
@@ -615,36 +625,50 @@ class Body:
     sol: object
     flight: Flight
     dv_mps: tuple = ()
+    t_launch: float = 0.0
 
     def state(self, t):
-        t = np.atleast_1d(np.asarray(t, dtype=float))
+        t = np.atleast_1d(np.asarray(t, dtype=float)) - self.t_launch
         if self.sol is None:
             return self.flight.state(t)
-        out = self.flight.state(np.minimum(t, self.t_release))
-        after = t > self.t_release
+        out = self.flight.state(np.minimum(t, self.t_release - self.t_launch))
+        after = t > self.t_release - self.t_launch
         if np.any(after):
             out[after] = self.sol(t[after]).T
         return out
 
+    def phase(self, t, state):
+        """The truth file's ``phase`` column: the flight's phases for the reentry vehicle; a
+        released body coasts (``reentry`` below 100 km after its missile's apogee)."""
+        local = np.asarray(t, dtype=float) - self.t_launch
+        if self.kind == "reentry-vehicle":
+            return phases(self.flight, local, state)
+        return np.where((local > self.flight.t_apogee) & (ecef_to_lla(state[:, :3])[2] < 100e3), "reentry",
+                        "midcourse")
 
-def scene_bodies(case: SceneCase, flight: Flight, beta: float, rng: np.random.Generator):
-    """The reentry vehicle, the stage and the debris of ``case``'s flight."""
+
+def scene_bodies(case: SceneCase, flight: Flight, beta: float, rng: np.random.Generator, prefix: str = "",
+                 t_launch: float = 0.0, debris: int | None = None):
+    """The reentry vehicle, the stage and the debris of ``case``'s flight (ids prefixed with
+    ``prefix``; the missile launched ``t_launch`` after the scene's first)."""
+    debris = case.debris if debris is None else debris
     t_sep = flight.t_separation
     x_sep = flight.state(t_sep)[0]
-    bodies = [Body(id="RV", kind="reentry-vehicle", beta_kg_m2=beta, t_release=0.0, t_impact=flight.t_impact,
-                   sol=None, flight=flight)]
+    bodies = [Body(id=f"{prefix}RV", kind="reentry-vehicle", beta_kg_m2=beta, t_release=t_launch,
+                   t_impact=t_launch + flight.t_impact, sol=None, flight=flight, t_launch=t_launch)]
     v = x_sep[3:]
     push = -STAGE_PUSH_MPS * v / np.linalg.norm(v)
     t_imp, sol = fly_released(flight, np.concatenate([x_sep[:3], v + push]), STAGE_BETA_KG_M2, t_sep)
-    bodies.append(Body(id="stage", kind="stage", beta_kg_m2=STAGE_BETA_KG_M2, t_release=t_sep, t_impact=t_imp,
-                       sol=sol, flight=flight, dv_mps=tuple(push)))
-    kicks = rng.standard_normal((case.debris, 3)) * DEBRIS_SIGMA_MPS
+    bodies.append(Body(id=f"{prefix}stage", kind="stage", beta_kg_m2=STAGE_BETA_KG_M2, t_release=t_launch + t_sep,
+                       t_impact=t_launch + t_imp, sol=sol, flight=flight, dv_mps=tuple(push), t_launch=t_launch))
+    kicks = rng.standard_normal((debris, 3)) * DEBRIS_SIGMA_MPS
     lo, hi = np.log(DEBRIS_BETA_RANGE)
-    betas = np.exp(rng.uniform(lo, hi, case.debris))
-    for j in range(case.debris):
+    betas = np.exp(rng.uniform(lo, hi, debris))
+    for j in range(debris):
         t_imp, sol = fly_released(flight, np.concatenate([x_sep[:3], v + kicks[j]]), float(betas[j]), t_sep)
-        bodies.append(Body(id=f"debris-{j + 1}", kind="debris", beta_kg_m2=float(betas[j]), t_release=t_sep,
-                           t_impact=t_imp, sol=sol, flight=flight, dv_mps=tuple(kicks[j])))
+        bodies.append(Body(id=f"{prefix}debris-{j + 1}", kind="debris", beta_kg_m2=float(betas[j]),
+                           t_release=t_launch + t_sep, t_impact=t_launch + t_imp, sol=sol, flight=flight,
+                           dv_mps=tuple(kicks[j]), t_launch=t_launch))
     return bodies
 
 
@@ -654,7 +678,7 @@ def measure_scene(case: SceneCase, bodies, rng: np.random.Generator):
     phase_rng, noise_rng, clutter_rng = rng.spawn(3)
     rows, clutter = [], {}
     t_end = max(b.t_impact for b in bodies) - CUTOFF_BEFORE_IMPACT_S
-    for site in case.base.sites:
+    for site in case.sites:
         phase = float(phase_rng.uniform(0.0, site.revisit_s))
         times = phase + site.revisit_s * np.arange(int((t_end - phase) // site.revisit_s) + 1)
         pos = lla_to_ecef(site.lat_deg, site.lon_deg, site.alt_m)
@@ -701,6 +725,33 @@ def _unresolved(case: SceneCase, rng_m, az, el):
     return [[i for i in range(n) if group[i] == g] for g in sorted(set(group))]
 
 
+def write_scene_files(d: Path, sites, rows, bodies) -> None:
+    """A scene's ``sites.csv``, ``measurements.csv`` and one ``truth-<id>.csv`` per body."""
+    d.mkdir(parents=True, exist_ok=True)
+    with open(d / "sites.csv", "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["site", "lat_deg", "lon_deg", "alt_m", "sigma_range_m", "sigma_az_deg", "sigma_el_deg",
+                    "revisit_s", "min_el_deg", "max_range_km", "sigma_range_rate_mps"])
+        for s in sites:
+            w.writerow([s.name, s.lat_deg, s.lon_deg, s.alt_m, s.sigma_range_m, s.sigma_az_deg, s.sigma_el_deg,
+                        s.revisit_s, s.min_el_deg, s.max_range_km, _f(s.sigma_range_rate_mps, 3)])
+    with open(d / "measurements.csv", "w", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["t_s", "site", "range_m", "azimuth_deg", "elevation_deg", "range_rate_mps"])
+        for t, name, r, a, e, rr in rows:
+            w.writerow([_f(t, 3), name, _f(r, 2), _f(a, 6), _f(e, 6), _f(rr, 3)])
+    for b in bodies:
+        first = (math.floor(b.t_release / TRUTH_STEP_S) + 1) * TRUTH_STEP_S if b.sol is not None else b.t_launch
+        t = np.arange(first, b.t_impact, TRUTH_STEP_S)
+        s = b.state(t)
+        ph = b.phase(t, s)
+        with open(d / f"truth-{b.id}.csv", "w", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "phase"])
+            for k in range(t.size):
+                w.writerow([_f(t[k], 1), *(_f(v, 3) for v in s[k]), ph[k]])
+
+
 def write_scene_case(case: SceneCase, out: Path = OUT) -> dict:
     """Solve, fly, measure and write a multi-object case; returns its metadata."""
     ss = np.random.SeedSequence(case.seed)
@@ -711,30 +762,7 @@ def write_scene_case(case: SceneCase, out: Path = OUT) -> dict:
     bodies = scene_bodies(case, flight, beta, scene_rng)
     rows, clutter = measure_scene(case, bodies, meas_rng)
     d = out / case.name
-    d.mkdir(parents=True, exist_ok=True)
-    with open(d / "sites.csv", "w", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["site", "lat_deg", "lon_deg", "alt_m", "sigma_range_m", "sigma_az_deg", "sigma_el_deg",
-                    "revisit_s", "min_el_deg", "max_range_km", "sigma_range_rate_mps"])
-        for s in case.base.sites:
-            w.writerow([s.name, s.lat_deg, s.lon_deg, s.alt_m, s.sigma_range_m, s.sigma_az_deg, s.sigma_el_deg,
-                        s.revisit_s, s.min_el_deg, s.max_range_km, _f(s.sigma_range_rate_mps, 3)])
-    with open(d / "measurements.csv", "w", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["t_s", "site", "range_m", "azimuth_deg", "elevation_deg", "range_rate_mps"])
-        for t, name, r, a, e, rr in rows:
-            w.writerow([_f(t, 3), name, _f(r, 2), _f(a, 6), _f(e, 6), _f(rr, 3)])
-    for b in bodies:
-        t = np.arange((math.floor(b.t_release / TRUTH_STEP_S) + 1) * TRUTH_STEP_S if b.sol is not None else 0.0,
-                      b.t_impact, TRUTH_STEP_S)
-        s = b.state(t)
-        ph = phases(flight, t, s) if b.kind == "reentry-vehicle" else np.where(
-            (t > flight.t_apogee) & (ecef_to_lla(s[:, :3])[2] < 100e3), "reentry", "midcourse")
-        with open(d / f"truth-{b.id}.csv", "w", newline="") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(["t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "phase"])
-            for k in range(t.size):
-                w.writerow([_f(t[k], 1), *(_f(v, 3) for v in s[k]), ph[k]])
+    write_scene_files(d, case.sites, rows, bodies)
     meta = {
         "case": case.name,
         "what": case.what,
@@ -776,11 +804,135 @@ SCENE_CASES = (
 )
 
 
+# ---------------------------------------------------------------- a salvo
+
+SCUD_ER_LIKE = Vehicle(m0_kg=7000.0, mdot_kg_s=65.0, ve_mps=2600.0, cd=0.3, diameter_m=0.88)
+"""A single-stage stand-in for an extended-range Scud (assumed numbers, not a model of it: a
+0.88 m body, lift-off thrust-to-weight 2.5; the solver cuts the engine off between 40 and
+95 s to meet the reported apogee and range)."""
+
+
+@dataclass(frozen=True)
+class SalvoCase:
+    """Several missiles launched seconds apart, each with its stage (no debris), seen by
+    ``sites`` with clutter and merging as in :class:`SceneCase`. ``shots`` holds each missile's
+    case (pad, azimuth, apogee, range, vehicle) and its launch time after the first (s)."""
+
+    name: str
+    what: str
+    seed: int
+    shots: tuple
+    sites: tuple
+    sources: dict = field(default_factory=dict)
+    clutter_per_scan: float = 1.0
+    clutter_range_km: tuple[float, float] = (100.0, 2500.0)
+    clutter_el_deg: tuple[float, float] = (1.0, 60.0)
+    resolution_m: float = 150.0
+    beam_deg: float = 1.0
+
+
+def write_salvo_case(case: SalvoCase, out: Path = OUT) -> dict:
+    """Solve, fly, measure and write a salvo; returns its metadata."""
+    ss = np.random.SeedSequence(case.seed)
+    beta_rng, scene_rng, meas_rng = (np.random.default_rng(s) for s in ss.spawn(3))
+    bodies, missiles = [], []
+    for i, (shot, t_launch) in enumerate(case.shots, start=1):
+        beta = float(beta_rng.uniform(2000.0, 10000.0))
+        t_b, gamma_b = solve_shot(shot, beta)
+        flight = fly(shot, t_b, gamma_b, beta)
+        bodies.extend(scene_bodies(case, flight, beta, scene_rng, prefix=f"M{i}-", t_launch=t_launch, debris=0))
+        missiles.append({"missile": i, "launch_s": t_launch, "launch": {"lat_deg": shot.lat_deg,
+                         "lon_deg": shot.lon_deg, "azimuth_deg": shot.azimuth_deg},
+                         "targets": {"apogee_km": shot.apogee_km, "range_km": shot.range_km},
+                         "beta_kg_m2": beta, "burnout_s": t_b, "final_pitch_deg": gamma_b,
+                         "apogee_km": flight.apogee_km, "range_km": flight.range_km,
+                         "impact_s": t_launch + flight.t_impact,
+                         "impact": {"lat_deg": flight.impact_lat_deg, "lon_deg": flight.impact_lon_deg}})
+    rows, clutter = measure_scene(case, bodies, meas_rng)
+    write_scene_files(out / case.name, case.sites, rows, bodies)
+    meta = {
+        "case": case.name,
+        "what": case.what,
+        "generator": "tests/independent/generate.py (no sprn code)",
+        "seed": case.seed,
+        "seeds": "numpy SeedSequence(seed).spawn(3): [each missile's beta draw, scene draws (none: no debris), "
+                 "measurements]; measurements spawn [site scan phases, noise, clutter]",
+        "missiles": missiles,
+        "vehicle": asdict(case.shots[0][0].vehicle),
+        "objects": [{"id": b.id, "kind": b.kind, "truth": f"truth-{b.id}.csv", "beta_kg_m2": b.beta_kg_m2,
+                     "release_s": b.t_release, "impact_s": b.t_impact, "dv_mps": list(b.dv_mps)} for b in bodies],
+        "stage": {"push_mps": STAGE_PUSH_MPS, "direction": "against the velocity at separation",
+                  "beta_kg_m2": STAGE_BETA_KG_M2},
+        "clutter": {"per_scan_mean": case.clutter_per_scan, "distribution": "Poisson per scan, uniform in slant "
+                    "range, azimuth (0-360 deg) and elevation", "range_km": list(case.clutter_range_km),
+                    "elevation_deg": list(case.clutter_el_deg), "range_rate_mps": [-7000.0, 7000.0],
+                    "reports_per_site": clutter},
+        "merging": {"resolution_m": case.resolution_m, "beam_deg": case.beam_deg,
+                    "rule": "objects closer than resolution_m in slant range and beam_deg in azimuth and elevation "
+                            "give one report at their mean state (chains of such pairs too)"},
+        "n_reports": len(rows),
+        "measurement_end_s": max(b.t_impact for b in bodies) - CUTOFF_BEFORE_IMPACT_S,
+        "sites": [asdict(s) for s in case.sites],
+        "sources": case.sources,
+    }
+    (out / case.name / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return meta
+
+
+_SALVO_SOURCES = {
+    "event": "6 March 2017 (07:34-07:36 KST): four ballistic missiles fired almost simultaneously from near "
+             "Tongchang-ri, north-west North Korea (Kyodo, 6 Mar 2017; South Korea's Joint Chiefs of Staff via "
+             "Yonhap)",
+    "apogee, range": "about 1,000 km of flight (JCS; Japan's Chief Cabinet Secretary: range about 1,000 km, "
+                     "presumably Scud-ER); apogee about 260 km as reported in the press (no primary text found). "
+                     "Targets used: 260 km and 1,000 km",
+    "impacts": "three of the four in Japan's EEZ, 200-450 km north of the Noto Peninsula (Japan Ministry of "
+               "Defense, 9 Mar 2017); the azimuths here are assumed to spread the four across that area",
+    "pads, launch times": "assumed: four launchers a few km apart in the Tongchang-ri area, launched over 25 s",
+}
+_SALVO_SITES = (
+    Site(name="baengnyeong", lat_deg=37.95, lon_deg=124.67, alt_m=150.0, sigma_range_m=60.0, sigma_az_deg=0.12,
+         sigma_el_deg=0.15, revisit_s=3.0, min_el_deg=1.0, max_range_km=2500.0,
+         source="assumed radar on Baengnyeong Island (South Korea), ~190 km south of the pads"),
+    Site(name="kyogamisaki", lat_deg=35.77, lon_deg=135.20, alt_m=150.0, sigma_range_m=25.0, sigma_az_deg=0.04,
+         sigma_el_deg=0.05, revisit_s=5.0, min_el_deg=2.0, max_range_km=3000.0, sigma_range_rate_mps=2.0,
+         source="position of the AN/TPY-2 at Kyogamisaki, Japan (public); accuracy and revisit assumed"),
+    Site(name="ship_noto", lat_deg=38.60, lon_deg=134.80, alt_m=25.0, sigma_range_m=120.0, sigma_az_deg=0.18,
+         sigma_el_deg=0.2, revisit_s=2.0, min_el_deg=1.5, max_range_km=1500.0,
+         source="assumed sea-based radar north of the Noto Peninsula, near the impact area"),
+)
+
+
+def _salvo_shot(i: int, lat: float, lon: float, azimuth: float) -> Case:
+    return Case(name=f"salvo-{i}", what="", seed=0, lat_deg=lat, lon_deg=lon, azimuth_deg=azimuth, apogee_km=260.0,
+                range_km=1000.0, guess=(70.0, 35.0), sites=_SALVO_SITES, vehicle=SCUD_ER_LIKE,
+                burn_bounds_s=(40.0, 95.0))
+
+
+SALVO_CASES = (
+    SalvoCase(name="tongchang-salvo", seed=20170306,
+              what="a salvo like 6 March 2017: four Scud-ER-like missiles from four pads near Tongchang-ri, "
+                   "launched over 25 s, each with its spent stage, 260 km apogee, 1,000 km into the Sea of Japan, "
+                   "and clutter (one false report per scan on average); unlabelled",
+              shots=((_salvo_shot(1, 39.660, 124.710, 75.5), 0.0), (_salvo_shot(2, 39.680, 124.745, 80.0), 7.0),
+                     (_salvo_shot(3, 39.645, 124.690, 84.5), 16.0), (_salvo_shot(4, 39.700, 124.725, 89.0), 25.0)),
+              sites=_SALVO_SITES, sources=_SALVO_SOURCES),
+)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("cases", nargs="*", help="case names (default: all)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
+    for salvo in SALVO_CASES:
+        if args.cases and salvo.name not in args.cases:
+            continue
+        m = write_salvo_case(salvo, args.out)
+        print(f"{m['case']}: " + ", ".join(f"M{x['missile']} apogee {x['apogee_km']:.1f} km range {x['range_km']:.1f} km "
+                                           f"impact {x['impact_s']:.1f} s at {x['impact']['lat_deg']:.2f} N "
+                                           f"{x['impact']['lon_deg']:.2f} E" for x in m["missiles"])
+              + f"; {m['n_reports']} reports, clutter {m['clutter']['reports_per_site']}")
     for scene_case in SCENE_CASES:
         if args.cases and scene_case.name not in args.cases:
             continue
