@@ -82,3 +82,21 @@ def test_a_learnt_drag_tells_a_light_body_from_a_reentry_vehicle_and_an_unlearnt
     # sigma at the prior's 1e-4: nothing learnt, so no class is favoured by drag
     vague = class_probabilities(track(inv_beta=(2e-4, 1e-4)), BANDS, SIGNATURES)
     assert abs(vague["reentry-vehicle"] - vague["stage"]) < 1e-12
+
+
+def test_a_descending_track_in_its_boost_mode_keeps_its_rcs_evidence():
+    """The boost mode likeliest on a descending track is drag the reentry mode did not expect
+    (a light stage in reentry), not thrust: the track's reports still count. The same
+    estimate climbing is thrust, and the reports before it are the booster's, not counted
+    (without other evidence the three object classes are then equally likely)."""
+    reports = draws_db(20.0, 1, 100, 7)
+    r = np.array([6.5e6, 0.0, 0.0])
+    for climb, counted in ((-1.0, True), (1.0, False)):
+        tr = track(reports)
+        x = np.concatenate([r, [climb * 2000.0, 3000.0, 0.0]])
+        tr.history.append(TrackEstimate(t_s=260.0, x=x, p=np.eye(6), site="a", mode_probabilities=(0.05, 0.9, 0.05)))
+        p = class_probabilities(tr, BANDS, SIGNATURES)
+        if counted:
+            assert p["stage"] > 0.95, p
+        else:
+            assert abs(p["stage"] - p["reentry-vehicle"]) < 1e-12 and abs(p["stage"] - p["debris"]) < 1e-12, p

@@ -264,7 +264,7 @@ def test_the_salvo_gives_four_reentry_vehicle_tracks(salvo):
     minute: only the first reports are merged ones), and no confirmed track follows
     nothing (a false track: Wald's bound, 1e-6 per tentative track).
 
-    No object has two confirmed tracks. Zeya (UHF, 1,600 km away) resolves a reentry
+    Each stage's track is classified ``stage``. No object has two confirmed tracks. Zeya (UHF, 1,600 km away) resolves a reentry
     vehicle from its stage in range while Sado sometimes sees them merged; before the
     tracker allowed for merged returns (``Tracker._merge_spread``) Sado's merged reports
     pulled the reentry vehicle's track 5 sigma off Zeya's, which started a second
@@ -275,6 +275,12 @@ def test_the_salvo_gives_four_reentry_vehicle_tracks(salvo):
     rv_tracks = {f.object: f for f in sc.confirmed if f.cls == "reentry-vehicle" and f.probabilities[f.cls] > 0.5
                  and f.object is not None and f.object.endswith("-RV") and f.purity >= 0.95}
     assert set(rv_tracks) == {o.id for o in scene.reentry_vehicles()}, [(f.id, f.object, f.cls) for f in sc.confirmed]
+    # Every stage's track ends a stage: a light stage decelerating in reentry makes the
+    # IMM's boost mode likeliest, which is drag, not thrust (classify._thrusting); it once
+    # discarded two stages' RCS reports and left them a third reentry vehicle each.
+    stages = [f for f in sc.confirmed if f.object is not None and "-stage" in f.object]
+    assert len(stages) == 4 and all(f.cls == "stage" and f.probabilities["stage"] > 0.5 for f in stages), \
+        [(f.id, f.object, f.cls, f.probabilities) for f in stages]
     assert sc.false_tracks == 0
     followed = [f.object for f in sc.confirmed]
     assert len(followed) == len(set(followed)), [(f.id, f.object) for f in sc.confirmed]

@@ -6,7 +6,8 @@ counted here, since it carries it), ``stage`` (a spent stage), ``debris`` and ``
 each piece of evidence independent given the class:
 
 * **Radar cross-section.** The reports' estimated RCS (``Detection.rcs_dbsm``, in dB)
-  after the track's boost, per band, against each class's signature there
+  after the track's boost (its last estimate under thrust: climbing, in the boost
+  mode), per band, against each class's signature there
   (:class:`Signature`). Two things are told apart, and reports are not taken as
   independent draws about the class's mean (hundreds of them would make any small
   offset certain):
@@ -187,8 +188,17 @@ def _rcs_evidence(r: NDArray[np.float64], mean_db: float | None, swerling: int) 
 
 
 def _thrusting(e: TrackEstimate) -> bool:
-    """Whether an estimate is under thrust: the boost mode most likely, or a thrust estimate
-    above two sigma of nothing."""
+    """Whether an estimate is under thrust: climbing, and the boost mode most likely or a
+    thrust estimate above two sigma of nothing.
+
+    A missile climbs while its engines burn, lofted or depressed. Descending, the boost
+    mode's acceleration is drag the reentry mode's prior did not expect (a light stage or
+    fragment decelerating far faster than a reentry vehicle): on the salvo two stages'
+    tracks went so in reentry, and their last "boost" discarded all their RCS reports,
+    which left them a third each of reentry vehicle, stage and debris."""
+    x = e.x
+    if float(x[0] * x[3] + x[1] * x[4] + x[2] * x[5]) <= 0.0:  # r . v: not climbing
+        return False
     if e.mode_probabilities:
         return e.mode_probabilities[_BOOST] > 0.5
     return math.isfinite(e.thrust_mps2) and e.thrust_mps2 > 1.0
