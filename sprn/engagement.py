@@ -188,8 +188,9 @@ def run_scenario(
     sim_config = scenario.sim
     output = sim.run(scene, scenario.sites, seed, scenario.tracker, sim_config, scenario.scene, scenario.space,
                      scenario.epoch)
+    aim = _predicted_warhead(scene, output) or truth
     errors = tuple(
-        float(geo.geodesic_distance_m(p.lat_deg, p.lon_deg, truth.impact_lat_deg, truth.impact_lon_deg)) / 1000.0
+        float(geo.geodesic_distance_m(p.lat_deg, p.lon_deg, aim.impact_lat_deg, aim.impact_lon_deg)) / 1000.0
         for p in output.predictions
     )
     launch = _launch_estimate(scenario, truth, output, sim_config) if launch_point else None
@@ -207,6 +208,27 @@ def run_scenario(
         ) / 1000.0,
         scene=scene,
     )
+
+
+def _predicted_warhead(scene: Scene, output: sim.SimOutput) -> Trajectory | None:
+    """The reentry vehicle whose impact the principal threat track's predictions are scored
+    against: that of the missile whose object the track followed (most of its reports), so
+    that in a salvo a track of the third missile is not scored against the first one's
+    impact; None (the first missile's) for a track of false alarms or none."""
+    tid = output.threat_track_id
+    track = next((tr for tr in output.tracker.tracks if tr.id == tid), None)
+    if track is None:
+        return None
+    labels = output.label_map()
+    votes: dict[str, int] = {}
+    for det in track.reports:
+        for obj in labels.get(id(det), ()):
+            votes[obj] = votes.get(obj, 0) + 1
+    if not votes:
+        return None
+    followed = max(votes, key=lambda k: votes[k])
+    missile = next(o.missile for o in scene.objects if o.id == followed)
+    return next((o.trajectory for o in scene.reentry_vehicles() if o.missile == missile), None)
 
 
 def _launch_estimate(

@@ -218,10 +218,21 @@ class SimOutput:
 
     @property
     def threat_track_id(self) -> int | None:
-        """The principal threat track: of the tracks assessed, the one with the most reports."""
+        """The principal threat track: of the tracks assessed, those the centre last called a
+        reentry vehicle (its likeliest class) first, then the one with the most reports.
+
+        In a scene the spent stage is tracked from the first, unresolved return on and is
+        assessed before it is told apart; by reports alone it was the principal in 12 of 20
+        runs of the flagship scene, and its predictions were scored against the warhead's
+        impact."""
         assessed = {a.track_id for a in self.all_assessments}
         tracks = [tr for tr in self.tracker.tracks if tr.id in assessed]
-        return max(tracks, key=lambda tr: len(tr.reports)).id if tracks else None
+
+        def rank(tr: Track) -> tuple[bool, int]:
+            cls = self.classes.get(tr.id)
+            return (cls is not None and most_likely(cls) == "reentry-vehicle", len(tr.reports))
+
+        return max(tracks, key=rank).id if tracks else None
 
     @property
     def assessments(self) -> tuple[Assessment, ...]:
