@@ -188,7 +188,8 @@ def run_scenario(
     sim_config = scenario.sim
     output = sim.run(scene, scenario.sites, seed, scenario.tracker, sim_config, scenario.scene, scenario.space,
                      scenario.epoch)
-    aim = _predicted_warhead(scene, output) or truth
+    scene_score = score_scene(scene.objects, output, scene.t_end_s, output.class_history)
+    aim = _predicted_warhead(scene, scene_score, output.threat_track_id) or truth
     errors = tuple(
         float(geo.geodesic_distance_m(p.lat_deg, p.lon_deg, aim.impact_lat_deg, aim.impact_lon_deg)) / 1000.0
         for p in output.predictions
@@ -200,7 +201,7 @@ def run_scenario(
         truth=truth,
         output=output,
         score=score_track(truth, output),
-        scene_score=score_scene(scene.objects, output, scene.t_end_s, output.class_history),
+        scene_score=scene_score,
         prediction_errors_km=errors,
         launch=launch,
         launch_error_km=None if launch is None else float(
@@ -210,23 +211,15 @@ def run_scenario(
     )
 
 
-def _predicted_warhead(scene: Scene, output: sim.SimOutput) -> Trajectory | None:
+def _predicted_warhead(scene: Scene, scene_score: SceneScore, track_id: int | None) -> Trajectory | None:
     """The reentry vehicle whose impact the principal threat track's predictions are scored
-    against: that of the missile whose object the track followed (most of its reports), so
-    that in a salvo a track of the third missile is not scored against the first one's
-    impact; None (the first missile's) for a track of false alarms or none."""
-    tid = output.threat_track_id
-    track = next((tr for tr in output.tracker.tracks if tr.id == tid), None)
-    if track is None:
+    against: that of the missile whose object the track followed (the scene score's
+    :attr:`~sprn.scenescore.TrackFigures.object`), so that in a salvo a track of the third
+    missile is not scored against the first one's impact; None (the first missile's) for a
+    track of false alarms or none."""
+    followed = next((t.object for t in scene_score.tracks if t.id == track_id), None)
+    if followed is None:
         return None
-    labels = output.label_map()
-    votes: dict[str, int] = {}
-    for det in track.reports:
-        for obj in labels.get(id(det), ()):
-            votes[obj] = votes.get(obj, 0) + 1
-    if not votes:
-        return None
-    followed = max(votes, key=lambda k: votes[k])
     missile = next(o.missile for o in scene.objects if o.id == followed)
     return next((o.trajectory for o in scene.reentry_vehicles() if o.missile == missile), None)
 
