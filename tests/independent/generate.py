@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -594,6 +595,10 @@ class SceneCase:
     def sites(self) -> tuple[Site, ...]:
         return self.base.sites
 
+    @property
+    def sources(self) -> dict:
+        return self.base.sources
+
 
 def fly_released(flight: Flight, x0, beta: float, t0: float):
     """A body released at ``t0`` in state ``x0``, flown with drag ``1 / beta`` to the ground;
@@ -752,6 +757,30 @@ def write_scene_files(d: Path, sites, rows, bodies) -> None:
                 w.writerow([_f(t[k], 1), *(_f(v, 3) for v in s[k]), ph[k]])
 
 
+def _scene_meta(case, bodies, rows, clutter, debris=None) -> dict:
+    """The part of a scene's or a salvo's ``meta.json`` they share: the objects, the stage
+    (and ``debris``, if any), the clutter, the merging rule, the reports, the sites and the
+    sources."""
+    return {
+        "objects": [{"id": b.id, "kind": b.kind, "truth": f"truth-{b.id}.csv", "beta_kg_m2": b.beta_kg_m2,
+                     "release_s": b.t_release, "impact_s": b.t_impact, "dv_mps": list(b.dv_mps)} for b in bodies],
+        "stage": {"push_mps": STAGE_PUSH_MPS, "direction": "against the velocity at separation",
+                  "beta_kg_m2": STAGE_BETA_KG_M2},
+        **({"debris": debris} if debris is not None else {}),
+        "clutter": {"per_scan_mean": case.clutter_per_scan, "distribution": "Poisson per scan, uniform in slant "
+                    "range, azimuth (0-360 deg) and elevation", "range_km": list(case.clutter_range_km),
+                    "elevation_deg": list(case.clutter_el_deg), "range_rate_mps": [-7000.0, 7000.0],
+                    "reports_per_site": clutter},
+        "merging": {"resolution_m": case.resolution_m, "beam_deg": case.beam_deg,
+                    "rule": "objects closer than resolution_m in slant range and beam_deg in azimuth and elevation "
+                            "give one report at their mean state (chains of such pairs too)"},
+        "n_reports": len(rows),
+        "measurement_end_s": max(b.t_impact for b in bodies) - CUTOFF_BEFORE_IMPACT_S,
+        "sites": [asdict(s) for s in case.sites],
+        "sources": case.sources,
+    }
+
+
 def write_scene_case(case: SceneCase, out: Path = OUT) -> dict:
     """Solve, fly, measure and write a multi-object case; returns its metadata."""
     ss = np.random.SeedSequence(case.seed)
@@ -774,23 +803,9 @@ def write_scene_case(case: SceneCase, out: Path = OUT) -> dict:
         "beta_kg_m2": beta,
         "burnout_s": t_b,
         "separation_s": flight.t_separation,
-        "objects": [{"id": b.id, "kind": b.kind, "truth": f"truth-{b.id}.csv", "beta_kg_m2": b.beta_kg_m2,
-                     "release_s": b.t_release, "impact_s": b.t_impact, "dv_mps": list(b.dv_mps)} for b in bodies],
-        "stage": {"push_mps": STAGE_PUSH_MPS, "direction": "against the velocity at separation",
-                  "beta_kg_m2": STAGE_BETA_KG_M2},
-        "debris": {"n": case.debris, "sigma_mps_per_axis": DEBRIS_SIGMA_MPS,
-                   "beta_kg_m2": "log-uniform in " + str(list(DEBRIS_BETA_RANGE))},
-        "clutter": {"per_scan_mean": case.clutter_per_scan, "distribution": "Poisson per scan, uniform in slant "
-                    "range, azimuth (0-360 deg) and elevation", "range_km": list(case.clutter_range_km),
-                    "elevation_deg": list(case.clutter_el_deg), "range_rate_mps": [-7000.0, 7000.0],
-                    "reports_per_site": clutter},
-        "merging": {"resolution_m": case.resolution_m, "beam_deg": case.beam_deg,
-                    "rule": "objects closer than resolution_m in slant range and beam_deg in azimuth and elevation "
-                            "give one report at their mean state (chains of such pairs too)"},
-        "n_reports": len(rows),
-        "measurement_end_s": max(b.t_impact for b in bodies) - CUTOFF_BEFORE_IMPACT_S,
-        "sites": [asdict(s) for s in case.base.sites],
-        "sources": case.base.sources,
+        **_scene_meta(case, bodies, rows, clutter,
+                      debris={"n": case.debris, "sigma_mps_per_axis": DEBRIS_SIGMA_MPS,
+                              "beta_kg_m2": "log-uniform in " + str(list(DEBRIS_BETA_RANGE))}),
     }
     (d / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
@@ -859,21 +874,7 @@ def write_salvo_case(case: SalvoCase, out: Path = OUT) -> dict:
                  "measurements]; measurements spawn [site scan phases, noise, clutter]",
         "missiles": missiles,
         "vehicle": asdict(case.shots[0][0].vehicle),
-        "objects": [{"id": b.id, "kind": b.kind, "truth": f"truth-{b.id}.csv", "beta_kg_m2": b.beta_kg_m2,
-                     "release_s": b.t_release, "impact_s": b.t_impact, "dv_mps": list(b.dv_mps)} for b in bodies],
-        "stage": {"push_mps": STAGE_PUSH_MPS, "direction": "against the velocity at separation",
-                  "beta_kg_m2": STAGE_BETA_KG_M2},
-        "clutter": {"per_scan_mean": case.clutter_per_scan, "distribution": "Poisson per scan, uniform in slant "
-                    "range, azimuth (0-360 deg) and elevation", "range_km": list(case.clutter_range_km),
-                    "elevation_deg": list(case.clutter_el_deg), "range_rate_mps": [-7000.0, 7000.0],
-                    "reports_per_site": clutter},
-        "merging": {"resolution_m": case.resolution_m, "beam_deg": case.beam_deg,
-                    "rule": "objects closer than resolution_m in slant range and beam_deg in azimuth and elevation "
-                            "give one report at their mean state (chains of such pairs too)"},
-        "n_reports": len(rows),
-        "measurement_end_s": max(b.t_impact for b in bodies) - CUTOFF_BEFORE_IMPACT_S,
-        "sites": [asdict(s) for s in case.sites],
-        "sources": case.sources,
+        **_scene_meta(case, bodies, rows, clutter),
     }
     (out / case.name / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
@@ -891,12 +892,9 @@ _SALVO_SOURCES = {
     "pads, launch times": "assumed: four launchers a few km apart in the Tongchang-ri area, launched over 25 s",
 }
 _SALVO_SITES = (
-    Site(name="baengnyeong", lat_deg=37.95, lon_deg=124.67, alt_m=150.0, sigma_range_m=60.0, sigma_az_deg=0.12,
-         sigma_el_deg=0.15, revisit_s=3.0, min_el_deg=1.0, max_range_km=2500.0,
-         source="assumed radar on Baengnyeong Island (South Korea), ~190 km south of the pads"),
-    Site(name="kyogamisaki", lat_deg=35.77, lon_deg=135.20, alt_m=150.0, sigma_range_m=25.0, sigma_az_deg=0.04,
-         sigma_el_deg=0.05, revisit_s=5.0, min_el_deg=2.0, max_range_km=3000.0, sigma_range_rate_mps=2.0,
-         source="position of the AN/TPY-2 at Kyogamisaki, Japan (public); accuracy and revisit assumed"),
+    dataclasses.replace(_KUSONG_SITES[0], source="assumed radar on Baengnyeong Island (South Korea), ~190 km "
+                                                 "south of the pads"),
+    _KUSONG_SITES[1],  # kyogamisaki
     Site(name="ship_noto", lat_deg=38.60, lon_deg=134.80, alt_m=25.0, sigma_range_m=120.0, sigma_az_deg=0.18,
          sigma_el_deg=0.2, revisit_s=2.0, min_el_deg=1.5, max_range_km=1500.0,
          source="assumed sea-based radar north of the Noto Peninsula, near the impact area"),
